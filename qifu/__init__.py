@@ -1,0 +1,3 @@
+"""Qifu (企服) — enterprise service platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,84 @@
+"""The append-only, hash-chained operation log.
+
+Each entry stores the SHA-256 of its own content plus the previous entry's hash,
+so editing or deleting a row behind the application's back breaks the chain at
+that row (``manage.py verify_audit_chain`` names it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "成功"
+        FAILURE = "failure", "失败"
+        DENIED = "denied", "拒绝"
+
+    tenant = models.ForeignKey("core.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间", db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField("操作人", max_length=150, blank=True)
+    organisation_id = models.BigIntegerField("组织", null=True, blank=True)
+    action = models.CharField("动作", max_length=100, db_index=True)
+    object_type = models.CharField("对象类型", max_length=100, blank=True, db_index=True)
+    object_id = models.CharField("对象ID", max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField("对象", max_length=200, blank=True)
+    changes = models.JSONField("变更", default=dict, blank=True)
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+    user_agent = models.CharField("User-Agent", max_length=300, blank=True)
+    request_id = models.CharField("请求ID", max_length=64, blank=True)
+    outcome = models.CharField("结果", max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        app_label = "core"
+        verbose_name = "操作日志"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["tenant", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
+
+    def canonical(self) -> str:
+        payload = {
+            "tenant": self.tenant_id,
+            "at": self.at.isoformat(),
+            "actor": self.actor_id,
+            "actor_label": self.actor_label,
+            "organisation": self.organisation_id,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "object_repr": self.object_repr,
+            "changes": self.changes,
+            "ip": self.ip,
+            "user_agent": self.user_agent,
+            "request_id": self.request_id,
+            "outcome": self.outcome,
+            "prev": self.prev_hash,
+        }
+        return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+
+class AuditChainHead(models.Model):
+    """One row holding the newest hash; locking it serialises appends to the chain."""
+
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        app_label = "core"
+
+    def __str__(self) -> str:
+        return self.last_hash or "(empty chain)"

@@ -1,0 +1,140 @@
+"""The request context handed to every operation: who, in which tenant and organisation,
+holding which permissions, and the data scope those permissions carry.
+
+This is the single place where role data scopes turn into queryset filters; API
+handlers call ``ctx.scoped(queryset)`` and never filter by organisation by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Model, Q, QuerySet
+
+from qifu.core.errors import NotFound
+
+# Data scope kinds (数据范围), the same vocabulary as RuoYi / EBS MOAC.
+SCOPE_ALL = "all"  # 全部
+SCOPE_ORG_AND_BELOW = "org_and_below"  # 本部门及以下
+SCOPE_ORG = "org"  # 本部门
+SCOPE_SELF = "self"  # 仅本人
+SCOPE_ORG_AND_BELOW_OR_SELF = "org_and_below_or_self"  # 本部门及以下或本人
+SCOPE_CUSTOM = "custom"  # 自定义（安全配置文件）
+
+
+def _path_lookup(org_field: str) -> str:
+    # ``scope_org_field = "self"`` marks the Organisation model itself.
+    return "path__startswith" if org_field == "self" else f"{org_field}__path__startswith"
+
+
+def _self_lookup(org_field: str) -> str:
+    return "pk" if org_field == "self" else org_field
+
+
+@dataclass
+class RequestContext:
+    request: Any
+    user: Any
+    tenant: Any
+    permission: str = "public"
+    _cache: dict = field(default_factory=dict)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return bool(self.user is not None and self.user.is_authenticated)
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.is_authenticated and bool(getattr(self.user, "is_platform_admin", False))
+
+    # -- organisation ---------------------------------------------------------
+    @cached_property
+    def organisation(self):
+        """The organisation the user is acting for (chosen in the session, else the default)."""
+        if not self.is_authenticated:
+            return None
+        Membership = apps.get_model("orgs", "Membership")
+        memberships = Membership.objects.filter(user=self.user, organisation__is_active=True).select_related(
+            "organisation"
+        )
+        chosen = self.request.session.get("qifu_org") if hasattr(self.request, "session") else None
+        if chosen:
+            m = memberships.filter(organisation_id=chosen).first()
+            if m:
+                return m.organisation
+        m = memberships.order_by("-is_default", "id").first()
+        return m.organisation if m else None
+
+    # -- roles and permissions ------------------------------------------------
+    @cached_property
+    def roles(self) -> list:
+        if not self.is_authenticated or self.organisation is None:
+            return []
+        RoleAssignment = apps.get_model("access", "RoleAssignment")
+        return [
+            a.role
+            for a in RoleAssignment.objects.filter(user=self.user, organisation=self.organisation).select_related(
+                "role", "role__security_profile"
+            )
+        ]
+
+    @cached_property
+    def permissions(self) -> frozenset[str]:
+        codes: set[str] = set()
+        for role in self.roles:
+            codes.update(role.permissions or [])
+        return frozenset(codes)
+
+    def has_perm(self, code: str) -> bool:
+        if code == "public":
+            return True
+        if not self.is_authenticated:
+            return False
+        if code == "authenticated" or self.is_platform_admin:
+            return True
+        return code in self.permissions
+
+    # -- data scope -------------------------------------------------------------
+    def scope_filter(self, model: type[Model], permission: str | None = None) -> Q | None:
+        """The Q restricting ``model`` for ``permission``; None means no restriction."""
+        permission = permission or self.permission
+        if self.is_platform_admin or permission in ("public", "authenticated"):
+            return None
+        org_field = getattr(model, "scope_org_field", None)
+        owner_field = getattr(model, "scope_owner_field", None)
+        org = self.organisation
+        combined = Q(pk__in=[])  # a role granting nothing sees nothing
+        for role in self.roles:
+            if permission not in (role.permissions or []):
+                continue
+            scope = role.data_scope
+            if scope == SCOPE_ALL or (org_field is None and scope != SCOPE_SELF):
+                return None
+            below = Q(**{_path_lookup(org_field): org.path}) if org_field and org else Q(pk__in=[])
+            own = Q(**{owner_field: self.user}) if owner_field else Q(pk__in=[])
+            if scope == SCOPE_ORG_AND_BELOW:
+                combined |= below
+            elif scope == SCOPE_ORG:
+                combined |= Q(**{_self_lookup(org_field): org}) if org_field and org else Q(pk__in=[])
+            elif scope == SCOPE_SELF:
+                combined |= own
+            elif scope == SCOPE_ORG_AND_BELOW_OR_SELF:
+                combined |= below | own
+            elif scope == SCOPE_CUSTOM and role.security_profile_id:
+                for root in role.security_profile.organisations.all():
+                    combined |= Q(**{_path_lookup(org_field): root.path})
+        return combined
+
+    def scoped(self, queryset: QuerySet, permission: str | None = None) -> QuerySet:
+        q = self.scope_filter(queryset.model, permission)
+        return queryset if q is None else queryset.filter(q)
+
+    def get_or_404(self, queryset: QuerySet, permission: str | None = None, **lookup) -> Any:
+        """One object inside the tenant and the data scope, else 404 (never 403: no enumeration)."""
+        obj = self.scoped(queryset, permission).filter(**lookup).first()
+        if obj is None:
+            raise NotFound()
+        return obj
