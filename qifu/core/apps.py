@@ -11,9 +11,11 @@ class CoreConfig(AppConfig):
     verbose_name = "框架"
 
     def ready(self) -> None:
-        # Every capability declares its permission codes and menus in permissions.py;
-        # import them all so the registries are complete before any request or test.
+        # Every capability declares its permission codes and menus in permissions.py and
+        # its background jobs in tasks.py; import them all so the registries are complete
+        # in every process (web, worker, tests), not only in the Huey consumer.
         for app in settings.QIFU_APPS:
-            name = f"{app}.permissions"
-            if util.find_spec(name) is not None:
-                import_module(name)
+            for module in ("permissions", "tasks"):
+                name = f"{app}.{module}"
+                if util.find_spec(name) is not None:
+                    import_module(name)

@@ -7,6 +7,7 @@ from django.db import models
 
 from qifu.core import tenancy
 from qifu.core.audit_models import AuditChainHead, AuditEntry  # noqa: F401  (registered with this app)
+from qifu.core.jobs_models import JobRun  # noqa: F401
 
 
 class Tenant(models.Model):
@@ -86,3 +87,6 @@ class TenantOwned(models.Model):
             if active is not None and active.pk != self.tenant_id:
                 raise tenancy.TenantScopeError("refusing to save a row of another tenant")
         super().save(*args, **kwargs)
+
+
+from qifu.core.files_models import StoredFile  # noqa: E402,F401  (needs TenantOwned above)
