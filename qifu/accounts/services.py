@@ -11,7 +11,6 @@ from django.db.models import Q
 
 from qifu.accounts.models import User
 from qifu.core import audit, requestinfo
-from qifu.core.audit_models import AuditEntry
 from qifu.core.errors import ApiError, NotFound
 
 
@@ -31,14 +30,7 @@ def authenticate_password(request, identifier: str, password: str) -> User:
     user = find_user(getattr(request, "tenant", None), identifier)
     authenticated = authenticate(request, username=user.username, password=password) if user else None
     if authenticated is None:
-        audit.record(
-            "identity.login",
-            outcome=AuditEntry.Outcome.FAILURE,
-            object_type="accounts.user",
-            object_id=str(user.pk) if user else "",
-            object_repr=identifier[:100],
-            changes={"reason": "bad_credentials" if user else "unknown_user"},
-        )
+        audit.record_login(user, identifier, success=False, reason="bad_credentials" if user else "unknown_user")
         # One message whether the account exists or not: no enumeration.
         raise ApiError("identity.bad_credentials", "账号或密码错误", status=400)
     return authenticated
@@ -48,7 +40,7 @@ def start_session(request, user: User) -> None:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session.pop("qifu_org", None)
     requestinfo.update(user=user)
-    audit.record("identity.login", user, actor=user)
+    audit.record_login(user, user.username, success=True)
 
 
 def end_session(request) -> None:

@@ -113,3 +113,17 @@ def verify_chain() -> tuple[int, AuditEntry | None]:
         prev = entry.hash
         checked += 1
     return checked, None
+
+
+def record_login(user, identifier: str, *, success: bool, reason: str = "", method: str = "password") -> AuditEntry:
+    """The login log: every attempt, successful or not, with its reason (C3)."""
+    return record(
+        "identity.login",
+        user if user is not None else None,
+        actor=user if success else None,
+        outcome=AuditEntry.Outcome.SUCCESS if success else AuditEntry.Outcome.FAILURE,
+        object_type="accounts.user",
+        object_id=str(user.pk) if user is not None else "",
+        object_repr=identifier[:100],
+        changes={"method": method, "reason": reason},
+    )

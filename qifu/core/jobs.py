@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
