@@ -166,6 +166,10 @@ def install(api) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja wraps body-parsing failures in HttpError(400); our parser's ApiError is the cause.
+        if isinstance(exc.__cause__, ApiError):
+            cause = exc.__cause__
+            return create(request, cause.status, cause.code, cause.message, cause.detail)
         return create(request, exc.status_code, f"http.{exc.status_code}", str(exc))
 
     @api.exception_handler(Exception)

@@ -1,0 +1,62 @@
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from qifu import config
+
+PROD = {
+    "QIFU_ENV": "production",
+    "QIFU_SECRET_KEY": "s" * 40,
+    "QIFU_DATABASE_URL": "postgresql://u:p@db:5432/qifu",
+    "QIFU_REDIS_URL": "redis://cache:6379/0",
+    "QIFU_ALLOWED_HOSTS": "qifu.example.gov.cn",
+    "QIFU_FIELD_KEY": "x" * 44,
+}
+
+
+def _env(monkeypatch, values):
+    for key in [*PROD, "QIFU_MAX_BODY_BYTES", "QIFU_DEBUG", "QIFU_LOG_FORMAT"]:
+        monkeypatch.delenv(key, raising=False)
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_complete_production_configuration_loads(monkeypatch):
+    _env(monkeypatch, PROD)
+    loaded = config.load()
+    assert loaded.env == "production" and loaded.allowed_hosts == ["qifu.example.gov.cn"]
+    assert loaded.log_format == "json"
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    _env(monkeypatch, {**PROD, "QIFU_SECRET_KEY": ""})
+    with pytest.raises(ImproperlyConfigured) as err:
+        config.load()
+    assert "QIFU_SECRET_KEY: required in production" in str(err.value)
+
+
+def test_every_problem_is_reported_on_its_own_line(monkeypatch):
+    _env(monkeypatch, {"QIFU_ENV": "production", "QIFU_MAX_BODY_BYTES": "lots", "QIFU_DEBUG": "maybe"})
+    with pytest.raises(ImproperlyConfigured) as err:
+        config.load()
+    lines = [line.strip() for line in str(err.value).splitlines()[1:]]
+    names = {line.split(":")[0] for line in lines}
+    assert {
+        "QIFU_SECRET_KEY",
+        "QIFU_DATABASE_URL",
+        "QIFU_REDIS_URL",
+        "QIFU_ALLOWED_HOSTS",
+        "QIFU_FIELD_KEY",
+        "QIFU_MAX_BODY_BYTES",
+        "QIFU_DEBUG",
+    } <= names
+
+
+def test_bad_database_scheme(monkeypatch):
+    _env(monkeypatch, {"QIFU_DATABASE_URL": "mysql://x/y"})
+    with pytest.raises(ImproperlyConfigured, match="QIFU_DATABASE_URL: unsupported scheme"):
+        config.load()
+
+
+def test_development_needs_nothing(monkeypatch):
+    _env(monkeypatch, {})
+    assert config.load().env == "development"
