@@ -11,6 +11,15 @@ from qifu.core import tenancy
 from qifu.core.testing.cast import Cast, build_cast
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Counters, throttles and cached tenants must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear() if not hasattr(cache, "delete_pattern") else cache.delete_pattern("*")
+    yield
+
+
 @pytest.fixture
 def cast(db) -> Cast:
     return build_cast()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dj_database_url
 
 from qifu import config as _config
@@ -71,8 +73,6 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 if CONFIG.env == "test":
-    import os
-
     _db_url = os.environ.get("QIFU_TEST_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'test.sqlite3'}"
 else:
     _db_url = CONFIG.database_url or f"sqlite:///{DATA_DIR / 'qifu.sqlite3'}"
@@ -89,8 +89,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, sessions, tasks ------------------------------------------------
 if CONFIG.env == "test":
-    import os
-
     _redis_url = os.environ.get("QIFU_TEST_REDIS_URL", "")
 else:
     _redis_url = CONFIG.redis_url
@@ -101,7 +99,8 @@ if _redis_url:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": _redis_url,
-            "KEY_PREFIX": "qifu-test" if CONFIG.env == "test" else "qifu",
+            # Each pytest-xdist worker gets its own keys so clearing between tests is private.
+            "KEY_PREFIX": f"qifu-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}" if CONFIG.env == "test" else "qifu",
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
         }
     }
