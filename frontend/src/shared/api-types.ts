@@ -4,15 +4,15 @@
  */
 
 export interface paths {
-    "/api/v1/platform/ping": {
+    "/api/v1/access/enterprises": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** 连通性检查（不访问数据库） */
-        get: operations["qifu_core_api_ping"];
+        /** 企业列表 */
+        get: operations["qifu_orgs_api_list_enterprises"];
         put?: never;
         post?: never;
         delete?: never;
@@ -21,15 +21,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/platform/site": {
+    "/api/v1/access/enterprises/{enterprise_id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** 站点信息与公开统计（缓存 60 秒） */
-        get: operations["qifu_core_api_site"];
+        /** 企业详情 */
+        get: operations["qifu_orgs_api_get_enterprise"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/organisations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 组织树（扁平，按路径排序） */
+        get: operations["qifu_orgs_api_list_organisations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -106,23 +123,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/auth/organisation": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** 切换当前组织 */
-        post: operations["qifu_accounts_api_switch_organisation"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/auth/menu": {
         parameters: {
             query?: never;
@@ -140,15 +140,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orgs/enterprises": {
+    "/api/v1/auth/organisation": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** 企业列表 */
-        get: operations["qifu_orgs_api_list_enterprises"];
+        get?: never;
+        put?: never;
+        /** 切换当前组织 */
+        post: operations["qifu_accounts_api_switch_organisation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/platform/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 连通性检查（不访问数据库） */
+        get: operations["qifu_core_api_ping"];
         put?: never;
         post?: never;
         delete?: never;
@@ -157,32 +174,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/orgs/enterprises/{enterprise_id}": {
+    "/api/v1/platform/site": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** 企业详情 */
-        get: operations["qifu_orgs_api_get_enterprise"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/orgs/organisations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** 组织树（扁平，按路径排序） */
-        get: operations["qifu_orgs_api_list_organisations"];
+        /** 站点信息与公开统计（缓存 60 秒） */
+        get: operations["qifu_core_api_site"];
         put?: never;
         post?: never;
         delete?: never;
@@ -195,94 +195,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** PingOut */
-        PingOut: {
-            /** Status */
-            status: string;
-        };
-        /** SiteOut */
-        SiteOut: {
-            /** Tenant Code */
-            tenant_code: string;
-            /** Tenant Name */
-            tenant_name: string;
-            /** Enterprises */
-            enterprises: number;
-            /** Institutions */
-            institutions: number;
-        };
-        /** MeOut */
-        MeOut: {
-            /** Id */
-            id: number;
-            /** Username */
-            username: string;
-            /** Name */
-            name: string;
-            /** Is Platform Admin */
-            is_platform_admin: boolean;
-            /** Must Change Password */
-            must_change_password: boolean;
-            /** Tenant */
-            tenant: {
-                [key: string]: unknown;
-            } | null;
-            organisation: components["schemas"]["OrganisationBrief"] | null;
-            /** Organisations */
-            organisations: components["schemas"]["OrganisationBrief"][];
-            /** Roles */
-            roles: string[];
-            /** Permissions */
-            permissions: string[];
-        };
-        /** OrganisationBrief */
-        OrganisationBrief: {
-            /** Id */
-            id: number;
-            /** Name */
-            name: string;
-            /** Kind */
-            kind: string;
-        };
-        /** LoginIn */
-        LoginIn: {
-            /**
-             * Username
-             * @description 用户名或手机号
-             */
-            username: string;
-            /** Password */
-            password: string;
-        };
-        /** SwitchOrgIn */
-        SwitchOrgIn: {
-            /** Organisation Id */
-            organisation_id: number;
-        };
-        /** MenuNode */
-        MenuNode: {
-            /** Key */
-            key: string;
-            /** Title */
-            title: string;
-            /**
-             * Path
-             * @default
-             */
-            path: string;
-            /**
-             * Icon
-             * @default
-             */
-            icon: string;
-            /**
-             * Children
-             * @default []
-             */
-            children: components["schemas"]["MenuNode"][];
-        };
         /** EnterpriseFilter */
         EnterpriseFilter: {
+            /** Certification */
+            certification?: string | null;
+            /**
+             * Industry
+             * @description 行业代码前缀
+             */
+            industry?: string | null;
             /**
              * Q
              * @description 名称或信用代码关键字
@@ -290,13 +211,113 @@ export interface components {
             q?: string | null;
             /** Town Id */
             town_id?: number | null;
-            /**
-             * Industry
-             * @description 行业代码前缀
-             */
-            industry?: string | null;
+        };
+        /** EnterpriseOut */
+        EnterpriseOut: {
             /** Certification */
-            certification?: string | null;
+            certification: string;
+            /** Credit Code */
+            credit_code: string;
+            /** Founded On */
+            founded_on: string | null;
+            /** Id */
+            id: number;
+            /** Industry Code */
+            industry_code?: string | null;
+            /** Industry Name */
+            industry_name?: string | null;
+            /** Legal Rep Name */
+            legal_rep_name: string;
+            /** Name */
+            name: string;
+            /** Registered Capital */
+            registered_capital: string | null;
+            /** Size */
+            size: string;
+            /** Town Id */
+            town_id: number | null;
+            /** Town Name */
+            town_name?: string | null;
+        };
+        /** LoginIn */
+        LoginIn: {
+            /** Password */
+            password: string;
+            /**
+             * Username
+             * @description 用户名或手机号
+             */
+            username: string;
+        };
+        /** MeOut */
+        MeOut: {
+            /** Id */
+            id: number;
+            /** Is Platform Admin */
+            is_platform_admin: boolean;
+            /** Must Change Password */
+            must_change_password: boolean;
+            /** Name */
+            name: string;
+            organisation: components["schemas"]["OrganisationBrief"] | null;
+            /** Organisations */
+            organisations: components["schemas"]["OrganisationBrief"][];
+            /** Permissions */
+            permissions: string[];
+            /** Roles */
+            roles: string[];
+            /** Tenant */
+            tenant: {
+                [key: string]: unknown;
+            } | null;
+            /** Username */
+            username: string;
+        };
+        /** MenuNode */
+        MenuNode: {
+            /**
+             * Children
+             * @default []
+             */
+            children: components["schemas"]["MenuNode"][];
+            /**
+             * Icon
+             * @default
+             */
+            icon: string;
+            /** Key */
+            key: string;
+            /**
+             * Path
+             * @default
+             */
+            path: string;
+            /** Title */
+            title: string;
+        };
+        /** OrganisationBrief */
+        OrganisationBrief: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+        };
+        /** OrganisationOut */
+        OrganisationOut: {
+            /** Code */
+            code: string;
+            /** Depth */
+            depth: number;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: number | null;
         };
         /** PageQuery */
         PageQuery: {
@@ -313,58 +334,37 @@ export interface components {
              */
             size: number;
         };
-        /** EnterpriseOut */
-        EnterpriseOut: {
-            /** Id */
-            id: number;
-            /** Name */
-            name: string;
-            /** Credit Code */
-            credit_code: string;
-            /** Legal Rep Name */
-            legal_rep_name: string;
-            /** Industry Code */
-            industry_code?: string | null;
-            /** Industry Name */
-            industry_name?: string | null;
-            /** Town Id */
-            town_id: number | null;
-            /** Town Name */
-            town_name?: string | null;
-            /** Registered Capital */
-            registered_capital: string | null;
-            /** Founded On */
-            founded_on: string | null;
-            /** Size */
-            size: string;
-            /** Certification */
-            certification: string;
-        };
         /** Page[EnterpriseOut] */
         Page_EnterpriseOut_: {
             /** Items */
             items: components["schemas"]["EnterpriseOut"][];
-            /** Total */
-            total: number;
             /** Page */
             page: number;
             /** Size */
             size: number;
+            /** Total */
+            total: number;
         };
-        /** OrganisationOut */
-        OrganisationOut: {
-            /** Id */
-            id: number;
-            /** Name */
-            name: string;
-            /** Code */
-            code: string;
-            /** Kind */
-            kind: string;
-            /** Parent Id */
-            parent_id: number | null;
-            /** Depth */
-            depth: number;
+        /** PingOut */
+        PingOut: {
+            /** Status */
+            status: string;
+        };
+        /** SiteOut */
+        SiteOut: {
+            /** Enterprises */
+            enterprises: number;
+            /** Institutions */
+            institutions: number;
+            /** Tenant Code */
+            tenant_code: string;
+            /** Tenant Name */
+            tenant_name: string;
+        };
+        /** SwitchOrgIn */
+        SwitchOrgIn: {
+            /** Organisation Id */
+            organisation_id: number;
         };
     };
     responses: never;
@@ -375,9 +375,20 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    qifu_core_api_ping: {
+    qifu_orgs_api_list_enterprises: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                /** @description 名称或信用代码关键字 */
+                q?: string | null;
+                town_id?: number | null;
+                /** @description 行业代码前缀 */
+                industry?: string | null;
+                certification?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -390,12 +401,34 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PingOut"];
+                    "application/json": components["schemas"]["Page_EnterpriseOut_"];
                 };
             };
         };
     };
-    qifu_core_api_site: {
+    qifu_orgs_api_get_enterprise: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                enterprise_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseOut"];
+                };
+            };
+        };
+    };
+    qifu_orgs_api_list_organisations: {
         parameters: {
             query?: never;
             header?: never;
@@ -410,7 +443,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SiteOut"];
+                    "application/json": components["schemas"]["OrganisationOut"][];
                 };
             };
         };
@@ -495,6 +528,26 @@ export interface operations {
             };
         };
     };
+    qifu_accounts_api_menu: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MenuNode"][];
+                };
+            };
+        };
+    };
     qifu_accounts_api_switch_organisation: {
         parameters: {
             query?: never;
@@ -519,7 +572,7 @@ export interface operations {
             };
         };
     };
-    qifu_accounts_api_menu: {
+    qifu_core_api_ping: {
         parameters: {
             query?: never;
             header?: never;
@@ -534,65 +587,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MenuNode"][];
+                    "application/json": components["schemas"]["PingOut"];
                 };
             };
         };
     };
-    qifu_orgs_api_list_enterprises: {
-        parameters: {
-            query?: {
-                /** @description 页码，从 1 开始 */
-                page?: number;
-                /** @description 每页条数，最多 100 */
-                size?: number;
-                /** @description 名称或信用代码关键字 */
-                q?: string | null;
-                town_id?: number | null;
-                /** @description 行业代码前缀 */
-                industry?: string | null;
-                certification?: string | null;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Page_EnterpriseOut_"];
-                };
-            };
-        };
-    };
-    qifu_orgs_api_get_enterprise: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                enterprise_id: number;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["EnterpriseOut"];
-                };
-            };
-        };
-    };
-    qifu_orgs_api_list_organisations: {
+    qifu_core_api_site: {
         parameters: {
             query?: never;
             header?: never;
@@ -607,7 +607,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrganisationOut"][];
+                    "application/json": components["schemas"]["SiteOut"];
                 };
             };
         };
