@@ -38,6 +38,8 @@ class Role(TenantOwned):
     permissions = models.JSONField("权限码", default=list, blank=True)
     data_scope = models.CharField("数据范围", max_length=24, choices=DataScope.choices, default=DataScope.SELF)
     security_profile = models.ForeignKey(SecurityProfile, null=True, blank=True, on_delete=models.PROTECT)
+    # {"app.model": {"field": "hidden" | "masked" | "readonly"}} — see qifu.core.fieldrules.
+    field_rules = models.JSONField("字段规则", default=dict, blank=True)
     is_builtin = models.BooleanField("内置", default=False)
 
     class Meta:
@@ -47,6 +49,23 @@ class Role(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class UserSecurityProfile(TenantOwned):
+    """A security profile attached directly to a user (EBS MOAC user-level profile option).
+
+    For the custom data scope it takes precedence over the role's profile, as an EBS
+    user-level profile value overrides the responsibility-level one.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="security_profiles")
+    profile = models.ForeignKey(SecurityProfile, on_delete=models.PROTECT, related_name="user_links")
+
+    class Meta:
+        verbose_name = "用户安全配置文件"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user", "profile"], name="access_user_profile_unique"),
+        ]
 
 
 class RoleAssignment(TenantOwned):

@@ -17,6 +17,12 @@ BUILTIN_ROLES = {
     permissions.ENTERPRISE_MEMBER: ("企业员工", Role.DataScope.SELF),
 }
 
+# Field rules a new tenant's built-in roles start with; admins edit them afterwards.
+BUILTIN_FIELD_RULES = {
+    permissions.DISTRICT_STAFF: {"orgs.enterprise": {"legal_rep_id_number": "masked"}},
+    permissions.AUDITOR: {"orgs.enterprise": {"legal_rep_id_number": "masked", "contact_phone": "masked"}},
+}
+
 
 @transaction.atomic
 def ensure_builtin_roles() -> dict[str, Role]:
@@ -25,7 +31,14 @@ def ensure_builtin_roles() -> dict[str, Role]:
     for code, (name, scope) in BUILTIN_ROLES.items():
         granted = permissions.codes_for_role(code)
         role, created = Role.objects.get_or_create(
-            code=code, defaults={"name": name, "data_scope": scope, "permissions": granted, "is_builtin": True}
+            code=code,
+            defaults={
+                "name": name,
+                "data_scope": scope,
+                "permissions": granted,
+                "is_builtin": True,
+                "field_rules": BUILTIN_FIELD_RULES.get(code, {}),
+            },
         )
         if not created and role.is_builtin and sorted(role.permissions) != granted:
             role.permissions = granted

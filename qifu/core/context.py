@@ -23,6 +23,7 @@ SCOPE_ORG = "org"  # 本部门
 SCOPE_SELF = "self"  # 仅本人
 SCOPE_ORG_AND_BELOW_OR_SELF = "org_and_below_or_self"  # 本部门及以下或本人
 SCOPE_CUSTOM = "custom"  # 自定义（安全配置文件）
+SCOPE_KINDS = (SCOPE_ALL, SCOPE_ORG_AND_BELOW, SCOPE_ORG, SCOPE_SELF, SCOPE_ORG_AND_BELOW_OR_SELF, SCOPE_CUSTOM)
 
 
 def _path_lookup(org_field: str) -> str:
@@ -123,10 +124,37 @@ class RequestContext:
                 combined |= own
             elif scope == SCOPE_ORG_AND_BELOW_OR_SELF:
                 combined |= below | own
-            elif scope == SCOPE_CUSTOM and role.security_profile_id:
-                for root in role.security_profile.organisations.all():
-                    combined |= Q(**{_path_lookup(org_field): root.path})
+            elif scope == SCOPE_CUSTOM:
+                for path in self._custom_paths(role):
+                    combined |= Q(**{_path_lookup(org_field): path})
         return combined
+
+    @cached_property
+    def user_profile_paths(self) -> list[str]:
+        """Organisation subtrees of the security profiles attached directly to the user."""
+        if not self.is_authenticated:
+            return []
+        Organisation = apps.get_model("orgs", "Organisation")
+        return list(
+            Organisation.objects.filter(
+                pk__in=apps.get_model("access", "SecurityProfile")
+                .organisations.through.objects.filter(
+                    securityprofile__user_links__user=self.user,
+                )
+                .values("organisation_id")
+            ).values_list("path", flat=True)
+        )
+
+    def _custom_paths(self, role) -> list[str]:
+        """The custom scope's subtrees: the user's own profiles (EBS user level) win over the role's."""
+        if self.user_profile_paths:
+            return self.user_profile_paths
+        if not role.security_profile_id:
+            return []
+        key = ("profile_paths", role.security_profile_id)
+        if key not in self._cache:
+            self._cache[key] = [o.path for o in role.security_profile.organisations.all()]
+        return self._cache[key]
 
     def scoped(self, queryset: QuerySet, permission: str | None = None) -> QuerySet:
         q = self.scope_filter(queryset.model, permission)

@@ -4,19 +4,31 @@
 checked before the body is even parsed (401 anonymous, 403 without the code),
 published in the contract as ``x-permission``, and the handler finds the
 resolved ``RequestContext`` on ``request.ctx`` (also ``request.auth``).
+
+Every handler is wrapped (see ``_ruled``): its result passes through
+``qifu.core.fieldrules.wrap`` before ninja serialises it, so role field rules
+(hidden / masked) apply to every model object any operation returns, and write
+operations refuse payloads that change a read-only field of the operation's model.
+``model=`` (defaults to ``object=``) names the model an operation lists or
+writes; the contract then describes its data scope (``x-data-scope``) and field
+rules (``x-field-rules``).
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
+from django.core.exceptions import AppRegistryNotReady
 from django.http import HttpRequest
 from ninja import Router
 from ninja.utils import check_csrf
 
-from qifu.core import permissions
-from qifu.core.context import RequestContext
+from qifu.core import fieldrules, permissions
+from qifu.core.context import SCOPE_KINDS, RequestContext
 from qifu.core.errors import ApiError, Forbidden
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -79,6 +91,82 @@ class OperationAuth:
         return ctx
 
 
+def _model_class(label: str | None):
+    if not label:
+        return None
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError, AppRegistryNotReady):
+        return None
+
+
+def describe_model(label: str) -> dict[str, Any]:
+    """The contract extensions for an operation on ``label``: how data scope and field rules apply."""
+    model = _model_class(label)
+    if model is None:
+        return {}
+    scope = {
+        "model": label,
+        "organisation_field": getattr(model, "scope_org_field", None),
+        "owner_field": getattr(model, "scope_owner_field", None),
+        "kinds": list(SCOPE_KINDS),
+        "description": "按当前用户在当前组织中授予本操作权限的角色的数据范围过滤（多个角色取并集）",
+    }
+    rules = {
+        "model": label,
+        "fields": fieldrules.ruleable_fields(model),
+        "rules": dict(fieldrules.RULES),
+        "description": "按角色的字段规则输出：隐藏的字段为空、脱敏的字段部分遮盖；写操作修改只读字段被拒绝（403）",
+    }
+    return {"x-data-scope": scope, "x-field-rules": rules}
+
+
+def _path_params(path: str) -> list[str]:
+    return [name.split(":")[-1] for name in re.findall(r"\{([^}]+)\}", path)]
+
+
+def _ruled(func: Callable, method_names: list[str], path: str, model_label: str | None, object_label: str | None):
+    """Wrap a handler so its result obeys field rules and its payload respects read-only fields."""
+    from ninja.signature.utils import get_typed_signature
+
+    writes = bool(set(method_names) & {"POST", "PUT", "PATCH"})
+    id_params = _path_params(path)
+
+    @functools.wraps(func)
+    def handler(request, *args, **kwargs):
+        ctx = getattr(request, "ctx", None)
+        if writes and model_label and ctx is not None:
+            _check_readonly(ctx, model_label, object_label, id_params, kwargs)
+        return fieldrules.wrap(func(request, *args, **kwargs), ctx)
+
+    # ninja resolves string annotations in the handler's module globals; hand it the
+    # resolved signature because the wrapper lives in this module.
+    handler.__signature__ = get_typed_signature(func)
+    return handler
+
+
+def _check_readonly(ctx, model_label, object_label, id_params, kwargs) -> None:
+    from pydantic import BaseModel
+
+    payloads = [v for v in kwargs.values() if isinstance(v, BaseModel)]
+    if not payloads or not fieldrules.readonly_fields(ctx, model_label):
+        return
+    current = None
+    if object_label == model_label and id_params and kwargs.get(id_params[-1]) is not None:
+        model = _model_class(model_label)
+        current = ctx.scoped(model._default_manager.all()).filter(pk=kwargs[id_params[-1]]).first()
+    refused: list[str] = []
+    for payload in payloads:
+        refused += fieldrules.refused_fields(ctx, model_label, payload, current)
+    if refused:
+        labels = "、".join(fieldrules.field_labels(model_label, refused))
+        raise Forbidden(
+            f"字段「{labels}」对您的角色为只读，不能修改；请去掉这些字段或联系管理员调整字段权限",
+            code="access.field_read_only",
+            detail={"fields": refused},
+        )
+
+
 class QifuRouter(Router):
     """A ninja Router whose operations must declare a permission and carry a capability tag."""
 
@@ -95,6 +183,7 @@ class QifuRouter(Router):
         *,
         permission: str,
         object: str | None = None,
+        model: str | None = None,
         openapi_extra: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Callable:
@@ -105,7 +194,16 @@ class QifuRouter(Router):
         if object:
             # The model whose id the path carries; the access sweep uses it to find real ids.
             extra["x-object"] = object
-        return super().api_operation(methods, path, auth=OperationAuth(permission), openapi_extra=extra, **kwargs)
+        model = model or object
+        if model:
+            extra.update(describe_model(model))
+        register = super().api_operation(methods, path, auth=OperationAuth(permission), openapi_extra=extra, **kwargs)
+
+        def decorator(func: Callable) -> Callable:
+            register(_ruled(func, [m.upper() for m in methods], path, model, object))
+            return func  # the module keeps the plain function (tests may call it directly)
+
+        return decorator
 
     def get(self, path: str, *, permission: str, **kwargs: Any) -> Callable:  # type: ignore[override]
         return self.api_operation(["GET"], path, permission=permission, **kwargs)

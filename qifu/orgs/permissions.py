@@ -2,6 +2,7 @@ from qifu.core import menus
 from qifu.core.permissions import AUDITOR, DISTRICT_STAFF, define
 
 ENTERPRISE_VIEW = define("orgs.enterprise.view", "查看企业", capability="access", roles=[DISTRICT_STAFF, AUDITOR])
+ENTERPRISE_EXPORT = define("orgs.enterprise.export", "导出企业", capability="access", roles=[DISTRICT_STAFF, AUDITOR])
 ORGANISATION_VIEW = define("orgs.organisation.view", "查看组织机构", capability="access", roles=[DISTRICT_STAFF])
 INSTITUTION_VIEW = define("orgs.institution.view", "查看服务机构", capability="access", roles=[DISTRICT_STAFF])
 

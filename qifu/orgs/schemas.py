@@ -19,6 +19,7 @@ class EnterpriseOut(Schema):
     name: str
     credit_code: str
     legal_rep_name: str
+    legal_rep_id_number: str = Field("", description="法定代表人身份证号（按角色字段规则脱敏或隐藏）")
     industry_code: str | None = None
     industry_name: str | None = None
     town_id: int | None
@@ -26,6 +27,8 @@ class EnterpriseOut(Schema):
     registered_capital: Decimal | None
     founded_on: dt.date | None
     size: str
+    contact_name: str = ""
+    contact_phone: str = ""
     certification: str
 
     @staticmethod

@@ -1,0 +1,286 @@
+"""Field rules (字段权限): per role, per model field — hidden, masked or read-only.
+
+One mechanism, applied where objects leave the server, so an endpoint cannot forget:
+
+* ``QifuRouter`` wraps every handler. Whatever it returns — a model instance, a
+  queryset, a list, a ``{"items": [...]}`` page dict, a ``(status, body)`` tuple —
+  has its model instances replaced by :class:`Ruled` proxies *before* ninja
+  serialises it. The proxy answers attribute reads: a hidden field reads as
+  empty, a masked field reads masked, related objects come back wrapped too, so
+  nested schemas and ``resolve_*`` helpers obey the same rules.
+* ``qifu.core.exports.xlsx_response(..., ctx=, model=)`` drops hidden columns and
+  masks masked ones with the same rules.
+* On write operations (POST/PUT/PATCH) the router refuses a payload that changes
+  a read-only field of the operation's model (``model=`` or ``object=``).
+
+Roles store rules as ``{"app.model": {"field": "hidden" | "masked" | "readonly"}}``
+(``qifu.access.models.Role.field_rules``). With several roles the most permissive
+wins, like data scopes (a union): a field is masked only if every relevant role
+masks or hides it. The relevant roles are those granting the operation's
+permission (all the user's roles for ``authenticated`` operations). Platform
+admins are not subject to tenant field rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Manager, QuerySet
+from pydantic import BaseModel
+
+from qifu.core.fields import mask
+
+VISIBLE = "visible"
+READONLY = "readonly"  # 只读
+MASKED = "masked"  # 脱敏
+HIDDEN = "hidden"  # 隐藏
+
+RULES = {READONLY: "只读", MASKED: "脱敏", HIDDEN: "隐藏"}
+# Strictness order; the combination of several roles takes the least strict.
+_RANK = {VISIBLE: 0, READONLY: 1, MASKED: 2, HIDDEN: 3}
+
+# Never subject to rules: identity and bookkeeping columns the platform needs.
+_EXEMPT = {"id", "tenant", "created_at", "updated_at", "created_by", "updated_by", "path", "depth"}
+
+
+# -- which fields can carry rules ---------------------------------------------
+def ruleable_fields(model: type[models.Model] | str) -> dict[str, str]:
+    """``{field_name: 中文名}`` of the fields a role may restrict on ``model``."""
+    model = apps.get_model(model) if isinstance(model, str) else model
+    fields = {}
+    for field in model._meta.concrete_fields:
+        if field.name in _EXEMPT or field.primary_key:
+            continue
+        fields[field.name] = str(field.verbose_name)
+    return fields
+
+
+def ruleable_models() -> dict[str, dict[str, Any]]:
+    """Every tenant-owned model with its restrictable fields (for the role editor)."""
+    from qifu.core.models import TenantOwned
+
+    result = {}
+    for model in apps.get_models():
+        if issubclass(model, TenantOwned) and not model._meta.abstract:
+            result[model._meta.label_lower] = {
+                "label": str(model._meta.verbose_name),
+                "fields": ruleable_fields(model),
+            }
+    return result
+
+
+def validate_rules(rules: dict) -> dict[str, dict[str, str]]:
+    """Clean a role's rule map; raise ValueError naming the first bad entry."""
+    if not isinstance(rules, dict):
+        raise ValueError("字段规则应为 {模型: {字段: 规则}} 的对象")
+    cleaned: dict[str, dict[str, str]] = {}
+    for label, fields in rules.items():
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            raise ValueError(f"字段规则中的对象类型「{label}」不存在") from None
+        allowed = ruleable_fields(model)
+        if not isinstance(fields, dict):
+            raise ValueError(f"对象类型「{label}」的字段规则应为 {{字段: 规则}}")
+        kept = {}
+        for name, rule in fields.items():
+            if name not in allowed:
+                raise ValueError(f"对象类型「{label}」没有可设置规则的字段「{name}」")
+            if rule == VISIBLE:
+                continue
+            if rule not in RULES:
+                raise ValueError(f"字段「{allowed[name]}」的规则「{rule}」无效，应为 hidden / masked / readonly")
+            kept[name] = rule
+        if kept:
+            cleaned[model._meta.label_lower] = kept
+    return cleaned
+
+
+# -- resolving the rules for a request ------------------------------------------
+def _relevant_roles(ctx) -> list:
+    permission = getattr(ctx, "permission", "public")
+    roles = list(getattr(ctx, "roles", []) or [])
+    if permission in ("public", "authenticated"):
+        return roles
+    return [r for r in roles if permission in (r.permissions or [])]
+
+
+def rules_for(ctx, model: type[models.Model] | str) -> dict[str, str]:
+    """The effective ``{field: rule}`` for ``model`` in this request (visible fields omitted)."""
+    if ctx is None or not getattr(ctx, "is_authenticated", False) or getattr(ctx, "is_platform_admin", False):
+        return {}
+    label = model if isinstance(model, str) else model._meta.label_lower
+    cache = ctx._cache.setdefault("field_rules", {})
+    key = (label, getattr(ctx, "permission", ""))
+    if key in cache:
+        return cache[key]
+    roles = _relevant_roles(ctx)
+    effective: dict[str, str] = {}
+    if roles:
+        names: set[str] = set()
+        per_role = [((r.field_rules or {}).get(label) or {}) for r in roles]
+        for rules in per_role:
+            names.update(rules)
+        for name in names:
+            # Least strict across roles: one role showing the field shows it.
+            rule = min((rules.get(name, VISIBLE) for rules in per_role), key=_RANK.__getitem__)
+            if rule != VISIBLE:
+                effective[name] = rule
+    cache[key] = effective
+    return effective
+
+
+def mask_value(value: Any) -> Any:
+    if value in (None, ""):
+        return value
+    if isinstance(value, str):
+        return mask(value)
+    return None  # a number or date cannot be partly shown: withhold it
+
+
+def _field_of(model: type[models.Model], name: str) -> str | None:
+    """Map an attribute name (``town`` or ``town_id``) to its field name."""
+    try:
+        field = model._meta.get_field(name)
+    except Exception:
+        for f in model._meta.concrete_fields:
+            if f.attname == name:
+                return f.name
+        return None
+    return field.name if getattr(field, "concrete", False) else None
+
+
+def _empty_for(model: type[models.Model], name: str) -> Any:
+    field = model._meta.get_field(name)
+    if isinstance(field, (models.CharField, models.TextField)) and not field.null:
+        return ""  # keeps non-nullable string output schemas valid
+    return None
+
+
+# -- the proxy ------------------------------------------------------------------
+class Ruled:
+    """A read-only view of a model instance with the request's field rules applied."""
+
+    __slots__ = ("_ctx", "_obj", "_rules")
+
+    def __init__(self, obj: models.Model, ctx):
+        object.__setattr__(self, "_obj", obj)
+        object.__setattr__(self, "_ctx", ctx)
+        object.__setattr__(self, "_rules", rules_for(ctx, type(obj)))
+
+    def __getattr__(self, name: str) -> Any:
+        obj = self._obj
+        value = getattr(obj, name)
+        if self._rules:
+            field = _field_of(type(obj), name)
+            rule = self._rules.get(field) if field else None
+            if rule == HIDDEN:
+                return _empty_for(type(obj), field)
+            if rule == MASKED:
+                if field != name:  # the raw id of a masked relation
+                    return None
+                return mask_value(value if not isinstance(value, models.Model) else str(value))
+        return wrap(value, self._ctx)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("field-ruled objects are read-only")
+
+    def __repr__(self) -> str:
+        return f"<Ruled {self._obj!r}>"
+
+    def __str__(self) -> str:
+        return str(self._obj)
+
+    def __eq__(self, other: object) -> bool:
+        return self._obj == (other._obj if isinstance(other, Ruled) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._obj)
+
+
+def wrap(value: Any, ctx) -> Any:
+    """Apply field rules to everything a handler returns (recursively)."""
+    if ctx is None or isinstance(value, (str, bytes, int, float, bool, type(None))):
+        return value
+    if isinstance(value, Ruled):
+        return value
+    if isinstance(value, models.Model):
+        return Ruled(value, ctx) if rules_for(ctx, type(value)) or _has_relations(value) else value
+    if isinstance(value, (QuerySet, Manager)):
+        qs = value.all() if isinstance(value, Manager) else value
+        return [wrap(v, ctx) for v in qs]
+    if isinstance(value, BaseModel):
+        return value  # already serialised by the handler: nothing of a model left to rule
+    if isinstance(value, dict):
+        return {k: wrap(v, ctx) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(wrap(v, ctx) for v in value)
+    if isinstance(value, list):
+        return [wrap(v, ctx) for v in value]
+    return value
+
+
+def _has_relations(obj: models.Model) -> bool:
+    # Related objects may carry rules of their own even when this model has none.
+    return any(f.is_relation for f in obj._meta.concrete_fields)
+
+
+def read(obj: Any, key: str, ctx=None) -> Any:
+    """A (dotted) attribute of ``obj`` or key of a dict, through field rules."""
+    value: Any = obj
+    for part in key.split("."):
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            value = value.get(part)
+            continue
+        if isinstance(value, models.Model) and ctx is not None:
+            value = Ruled(value, ctx)
+        value = getattr(value, part, None)
+        if callable(value) and not isinstance(value, (Manager, QuerySet)):
+            value = value()
+    if isinstance(value, Ruled):
+        value = value._obj
+    return value
+
+
+# -- writes -----------------------------------------------------------------------
+def readonly_fields(ctx, model: type[models.Model] | str) -> set[str]:
+    """Fields the request may not change on ``model`` (read-only, masked and hidden alike)."""
+    return {name for name, rule in rules_for(ctx, model).items() if _RANK[rule] >= _RANK[READONLY]}
+
+
+def refused_fields(ctx, model: type[models.Model] | str, payload: BaseModel | dict, current=None) -> list[str]:
+    """Names of payload fields that would change a field this request may not write."""
+    blocked = readonly_fields(ctx, model)
+    if not blocked:
+        return []
+    if isinstance(payload, BaseModel):
+        sent = {name: getattr(payload, name) for name in payload.model_fields_set}
+    else:
+        sent = dict(payload)
+    refused = []
+    for name, value in sent.items():
+        field = name[:-3] if name.endswith("_id") and name[:-3] in blocked else name
+        if field not in blocked:
+            continue
+        if current is not None:
+            existing = getattr(current, name, None)
+            if existing == value or (existing in (None, "") and value in (None, "")):
+                continue  # unchanged: a full form may resend what it shows
+        refused.append(field)
+    return refused
+
+
+def field_labels(model: type[models.Model] | str, names: Iterable[str]) -> list[str]:
+    model = apps.get_model(model) if isinstance(model, str) else model
+    labels = []
+    for name in names:
+        try:
+            labels.append(str(model._meta.get_field(name).verbose_name))
+        except Exception:
+            labels.append(name)
+    return labels
