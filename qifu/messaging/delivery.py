@@ -1,0 +1,412 @@
+"""Executing a send: materialise recipients, claim deliveries, call channels, record results.
+
+Exactly once per (send, channel, recipient)
+-------------------------------------------
+1. One ``Delivery`` row per (send, channel, recipient) — a unique constraint, so
+   re-running the recipient resolution after a crash adds nothing twice.
+2. A worker *claims* a batch with a conditional UPDATE
+   (``state='queued' → 'sending'``, a fresh claim token, ``claimed_at``) that commits
+   before any channel is called. Two workers (or a retried task next to a slow one)
+   can never claim the same row; only claimed rows are sent.
+3. In-site messages are written in the same transaction that marks the row
+   delivered (``Message.delivery`` is one-to-one): truly exactly once.
+4. External channels: the result is recorded right after the provider answers.
+   If the worker dies between the provider accepting and that record, the row stays
+   ``sending``. After the lease (``QIFU_MSG_LEASE_SECONDS``) the sweep *reconciles*
+   it: channels that can look a message up at the provider by our reference
+   (Aliyun SMS ``QuerySendDetails`` by ``OutId``; the console channel's log) take
+   the provider's answer and never resend what arrived; channels that cannot
+   (WeChat template messages, e-mail) are re-sent — at-least-once for that
+   millisecond window, because losing a review result silently is worse than a
+   rare duplicate (e-mail carries a stable Message-ID so mail clients fold it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Min, Q
+from django.utils import timezone
+
+from qifu.messaging import channels
+from qifu.messaging.channels.base import Outgoing, Result
+from qifu.messaging.models import ChannelAddress, Delivery, Message, PushAttempt, Send, Template
+from qifu.messaging.render import render
+
+logger = logging.getLogger("qifu.messaging")
+
+MAX_ATTEMPTS = 5
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def lease_seconds() -> int:
+    return _env_int("QIFU_MSG_LEASE_SECONDS", 120)
+
+
+def chunk_size() -> int:
+    return max(1, _env_int("QIFU_MSG_CHUNK", 200))
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential backoff: base, 2×base, 4×base … capped at one hour."""
+    base = _env_int("QIFU_MSG_BACKOFF_SECONDS", 30)
+    return timedelta(seconds=min(3600, base * 2 ** max(0, attempts - 1)))
+
+
+class RateLimiter:
+    """A token bucket per channel and process (``QIFU_MSG_RATE_<CHANNEL>`` messages per second)."""
+
+    def __init__(self, rate: float):
+        self.rate = rate
+        self.tokens = rate
+        self.updated = time.monotonic()
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        if self.rate <= 0:
+            return
+        with self.lock:
+            while True:
+                now = time.monotonic()
+                self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
+                self.updated = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                time.sleep((1 - self.tokens) / self.rate)
+
+
+_limiters: dict[tuple[str, float], RateLimiter] = {}
+
+
+def limiter(channel: str, default: float) -> RateLimiter:
+    raw = os.environ.get(f"QIFU_MSG_RATE_{channel.upper()}")
+    try:
+        rate = float(raw) if raw not in (None, "") else default
+    except ValueError:
+        rate = default
+    key = (channel, rate)
+    if key not in _limiters:
+        _limiters[key] = RateLimiter(rate)
+    return _limiters[key]
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Rendered:
+    title: str
+    text: str
+    template: str
+    params: dict
+
+
+class Renderer:
+    """Renders a send's text per channel and recipient; caches the templates of the send."""
+
+    def __init__(self, send: Send):
+        self.send = send
+        ids = [i for i in (send.templates or {}).values() if i]
+        self.templates = {t.pk: t for t in Template.objects.filter(pk__in=ids)}
+
+    def variables_for(self, delivery: Delivery) -> dict[str, str]:
+        values = dict(self.send.variables or {})
+        user = delivery.user
+        values["recipient_name"] = (user.name or user.username) if user is not None else ""
+        return values
+
+    def render(self, delivery: Delivery) -> Rendered:
+        values = self.variables_for(delivery)
+        template = self.templates.get((self.send.templates or {}).get(delivery.channel))
+        if template is not None:
+            params = {key: render(str(text), values) for key, text in (template.provider_params or {}).items()}
+            return Rendered(
+                title=render(template.title, values) or self.send.title,
+                text=render(template.body, values),
+                template=template.provider_template_id or template.code,
+                params=params,
+            )
+        text = (self.send.texts or {}).get(delivery.channel) or (self.send.texts or {}).get("inapp", "")
+        return Rendered(title=self.send.title, text=render(text, values), template="", params=dict(values))
+
+    def outgoing(self, delivery: Delivery) -> Outgoing:
+        r = self.render(delivery)
+        return Outgoing(
+            channel=delivery.channel,
+            to=delivery.address,
+            text=r.text,
+            title=r.title,
+            template=r.template,
+            variables=r.params,
+            reference=str(delivery.pk),
+            link=self.send.link,
+        )
+
+
+def address_of(user, channel: str) -> str:
+    if user is None:
+        return ""
+    if channel == "sms":
+        return user.phone or ""
+    if channel == "email":
+        return user.email or ""
+    if channel == "wechat":
+        found = ChannelAddress.objects.filter(user=user, channel="wechat").values_list("address", flat=True).first()
+        return found or ""
+    return str(user.pk)
+
+
+# --- claiming and recording -----------------------------------------------------------------------
+
+
+def claim(send: Send, limit: int) -> list[Delivery]:
+    """Atomically move up to ``limit`` due queued rows of ``send`` to ``sending`` under a new claim token."""
+    now = timezone.now()
+    due = (
+        Delivery.objects.filter(send=send, state=Delivery.State.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    ids = list(due)
+    if not ids:
+        return []
+    token = uuid.uuid4().hex
+    Delivery.objects.filter(id__in=ids, state=Delivery.State.QUEUED).update(
+        state=Delivery.State.SENDING, claim=token, claimed_at=now, attempts=F("attempts") + 1
+    )
+    return list(Delivery.objects.filter(claim=token, state=Delivery.State.SENDING).select_related("user"))
+
+
+def _apply(delivery: Delivery, result: Result, now) -> None:
+    delivery.provider = result.provider
+    delivery.provider_code = result.code[:60]
+    delivery.reason = result.reason[:500]
+    if result.provider_id:
+        delivery.provider_id = result.provider_id[:100]
+    if result.ok:
+        delivery.state = Delivery.State.DELIVERED if result.delivered else Delivery.State.SENT
+        delivery.sent_at = now
+        if result.delivered:
+            delivery.delivered_at = now
+        delivery.next_attempt_at = None
+    elif result.retryable and delivery.attempts < MAX_ATTEMPTS:
+        delivery.state = Delivery.State.QUEUED
+        delivery.next_attempt_at = now + backoff(delivery.attempts)
+    else:
+        delivery.state = Delivery.State.FAILED
+        delivery.next_attempt_at = None
+    delivery.claim = ""
+
+
+RECORD_FIELDS = [
+    "state",
+    "provider",
+    "provider_id",
+    "provider_code",
+    "reason",
+    "sent_at",
+    "delivered_at",
+    "next_attempt_at",
+    "claim",
+    "updated_at",
+]
+
+
+def record(batch: list[tuple[Delivery, Result, int]], send: Send) -> None:
+    """Store results (and the push log) for rows this worker still holds."""
+    if not batch:
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        held = set(
+            Delivery.objects.filter(
+                pk__in=[d.pk for d, _, _ in batch],
+                state=Delivery.State.SENDING,
+                claim__in={d.claim for d, _, _ in batch},
+            ).values_list("pk", flat=True)
+        )
+        rows, pushes = [], []
+        for delivery, result, duration in batch:
+            if delivery.pk not in held:  # reclaimed after our lease ran out: the other holder records
+                continue
+            pushes.append(
+                PushAttempt(
+                    tenant_id=delivery.tenant_id,
+                    delivery=delivery,
+                    send=send,
+                    channel=delivery.channel,
+                    provider=result.provider,
+                    attempt=delivery.attempts,
+                    ok=result.ok,
+                    code=result.code[:60],
+                    reason=result.reason[:500],
+                    provider_id=result.provider_id[:100],
+                    duration_ms=duration,
+                )
+            )
+            _apply(delivery, result, now)
+            delivery.updated_at = now
+            rows.append(delivery)
+        Delivery.objects.bulk_update(rows, RECORD_FIELDS)
+        PushAttempt.objects.bulk_create(pushes)
+
+
+def deliver_inapp(rows: list[Delivery], renderer: Renderer) -> None:
+    """Write the in-site messages and mark the rows delivered in one transaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        held = {
+            pk: claim
+            for pk, claim in Delivery.objects.select_for_update()
+            .filter(pk__in=[d.pk for d in rows], state=Delivery.State.SENDING)
+            .values_list("pk", "claim")
+        }
+        mine = [d for d in rows if held.get(d.pk) == d.claim]
+        messages = []
+        for d in mine:
+            r = renderer.render(d)
+            messages.append(
+                Message(
+                    tenant_id=d.tenant_id,
+                    user_id=d.user_id,
+                    send=renderer.send,
+                    delivery=d,
+                    title=r.title[:200],
+                    body=r.text,
+                    category=renderer.send.category,
+                    event=renderer.send.event,
+                    link=renderer.send.link,
+                )
+            )
+            d.state = Delivery.State.DELIVERED
+            d.provider = "inapp"
+            d.provider_code = "OK"
+            d.sent_at = d.delivered_at = d.updated_at = now
+            d.claim = ""
+        Message.objects.bulk_create(messages)
+        Delivery.objects.bulk_update(mine, RECORD_FIELDS)
+
+
+def call_channel(channel, message: Outgoing) -> tuple[Result, int]:
+    started = time.perf_counter()
+    try:
+        result = channel.send(message)
+    except Exception as exc:  # network errors and the like: worth a retry
+        logger.warning("channel %s failed: %s", channel.name, exc)
+        result = Result(
+            ok=False,
+            provider=channel.provider,
+            code="error",
+            reason=f"{type(exc).__name__}: {exc}"[:500],
+            retryable=True,
+        )
+    return result, int((time.perf_counter() - started) * 1000)
+
+
+def deliver_external(rows: list[Delivery], renderer: Renderer, send: Send) -> None:
+    flush_every = 50
+    pending: list[tuple[Delivery, Result, int]] = []
+    for delivery in rows:
+        channel = channels.get(delivery.channel)
+        rate = limiter(delivery.channel, getattr(channel, "default_rate", 0))
+        if not delivery.address:
+            pending.append(
+                (
+                    delivery,
+                    Result(ok=False, provider=channel.provider, code="no_address", reason="接收人没有该渠道的地址"),
+                    0,
+                )
+            )
+            continue
+        rate.wait()
+        result, duration = call_channel(channel, renderer.outgoing(delivery))
+        pending.append((delivery, result, duration))
+        if len(pending) >= flush_every:
+            record(pending, send)
+            pending = []
+    record(pending, send)
+
+
+def reconcile_stale(send: Send) -> int:
+    """Settle rows a dead worker left in ``sending`` (see the module docstring)."""
+    cutoff = timezone.now() - timedelta(seconds=lease_seconds())
+    stale = list(
+        Delivery.objects.filter(send=send, state=Delivery.State.SENDING, claimed_at__lt=cutoff).select_related("user")
+    )
+    if not stale:
+        return 0
+    renderer = Renderer(send)
+    found: list[tuple[Delivery, Result, int]] = []
+    requeue: list[Delivery] = []
+    for delivery in stale:
+        result = None
+        if delivery.channel != "inapp":
+            channel = channels.get(delivery.channel)
+            lookup = getattr(channel, "lookup", None)
+            if lookup is not None:
+                try:
+                    result = lookup(renderer.outgoing(delivery), delivery.claimed_at)
+                except Exception as exc:  # the provider cannot tell us now: try again at the next sweep
+                    logger.warning("lookup of delivery %s failed: %s", delivery.pk, exc)
+                    continue
+        if result is not None:
+            found.append((delivery, result, 0))
+        else:
+            requeue.append(delivery)
+    record(found, send)
+    for delivery in requeue:
+        Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.SENDING, claim=delivery.claim).update(
+            state=Delivery.State.QUEUED, claim="", next_attempt_at=None
+        )
+    return len(stale)
+
+
+def pump(send: Send) -> None:
+    """Deliver every due row of a running send."""
+    renderer = Renderer(send)
+    while True:
+        rows = claim(send, chunk_size())
+        if not rows:
+            return
+        inapp = [d for d in rows if d.channel == "inapp"]
+        external = [d for d in rows if d.channel != "inapp"]
+        if inapp:
+            deliver_inapp(inapp, renderer)
+        if external:
+            deliver_external(external, renderer, send)
+
+
+def next_due(send: Send):
+    return Delivery.objects.filter(send=send, state=Delivery.State.QUEUED).aggregate(at=Min("next_attempt_at"))["at"]
+
+
+def has_open(send: Send) -> bool:
+    return Delivery.objects.filter(send=send, state__in=[Delivery.State.QUEUED, Delivery.State.SENDING]).exists()
+
+
+def pump_inapp(send: Send) -> None:
+    """Deliver only the in-site rows of a send, here and now (inside the caller's transaction)."""
+    renderer = Renderer(send)
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    Delivery.objects.filter(send=send, channel="inapp", state=Delivery.State.QUEUED).update(
+        state=Delivery.State.SENDING, claim=token, claimed_at=now, attempts=F("attempts") + 1
+    )
+    rows = list(Delivery.objects.filter(send=send, claim=token, state=Delivery.State.SENDING).select_related("user"))
+    if rows:
+        deliver_inapp(rows, renderer)

@@ -1,0 +1,190 @@
+"""Messaging services other capabilities call.
+
+``notify(event, recipients, context)`` — from inside your own service's transaction::
+
+    from qifu.messaging.services import notify
+    notify("marketplace.application.accepted", [owner], {"product": p.name, "enterprise": e.name})
+
+The send and its delivery rows are written in *your* transaction (an outbox: they
+roll back with your change); in-site messages are delivered in it too, and the
+external channels are queued only once it commits (``transaction.on_commit``).
+
+``send_verification_sms(phone, code, purpose)`` — synchronous, essential (ignores
+opt-outs), through the SMS channel; raises ``ApiError`` when the provider refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from qifu.core import jobs, tenancy
+from qifu.core.errors import ApiError
+from qifu.messaging import channels, delivery, events, segments
+from qifu.messaging.models import ChannelAddress, Delivery, EventRule, Send, Template
+from qifu.messaging.render import VariableError, check, render, stringify
+
+RUN_SEND = "messaging.run_send"
+
+
+class MessagingError(ValueError):
+    """A programming error in a notify() call (unknown event, wrong variables)."""
+
+
+def _route(event: events.Event) -> tuple[list[str], dict[str, int]]:
+    """Channels and templates (by channel) for an event: the admin's rule, else the event's defaults."""
+    rule = EventRule.objects.filter(event=event.code).first()
+    if rule is None:
+        return ["inapp", *event.channels], {}
+    if not rule.is_enabled and not event.essential:
+        return [], {}
+    chosen = [c for c in rule.channels if c in events.KNOWN_CHANNELS and c != "inapp"] if rule.is_enabled else []
+    templates = {}
+    for channel, code in (rule.templates or {}).items():
+        template = Template.objects.filter(code=code, channel=channel, is_current=True, is_active=True).first()
+        if template is not None:
+            templates[channel] = template.pk
+    return ["inapp", *chosen], templates
+
+
+def notify(event: str, recipients: Iterable, context: dict) -> Send | None:
+    """Send ``event`` to ``recipients`` (users of the current tenant) with ``context`` variables."""
+    try:
+        definition = events.get(event)
+    except events.UnknownEvent as exc:
+        raise MessagingError(str(exc)) from None
+    try:
+        check(definition.variables, context or {}, what=f"消息事件 {event}", allow_extra=True)
+    except VariableError as exc:
+        raise MessagingError(str(exc)) from None
+    tenant = tenancy.current_tenant()
+    users = []
+    seen = set()
+    for user in recipients:
+        if user is None or user.pk in seen:
+            continue
+        if user.tenant_id != tenant.pk:
+            raise MessagingError(f"消息事件 {event}：接收人 {user.pk} 不属于当前租户")
+        seen.add(user.pk)
+        users.append(user)
+    if not users:
+        return None
+    chosen, templates = _route(definition)
+    if not chosen:
+        return None
+    variables = stringify({k: (context or {})[k] for k in definition.variables})
+    with transaction.atomic():
+        send = Send.objects.create(
+            kind=Send.Kind.EVENT,
+            status=Send.Status.RUNNING,
+            title=definition.label,
+            event=definition.code,
+            category=definition.category,
+            essential=definition.essential,
+            channels=chosen,
+            templates=templates,
+            texts={"inapp": definition.default_text or definition.label},
+            variables=variables,
+            segment={"kind": "users", "user_ids": [u.pk for u in users]},
+            started_at=timezone.now(),
+        )
+        segments.materialise(send, [segments.Recipient(u.pk) for u in users])
+        # In-site messages are part of the caller's transaction: exactly once, rolled back with it.
+        delivery.pump_inapp(send)
+        external = send.deliveries.exclude(channel="inapp").filter(state=Delivery.State.QUEUED).exists()
+        if external:
+            transaction.on_commit(lambda: jobs.enqueue(RUN_SEND, tenant, send_id=send.pk))
+        else:
+            Send.objects.filter(pk=send.pk).update(status=Send.Status.COMPLETED, finished_at=timezone.now())
+            send.status = Send.Status.COMPLETED
+    return send
+
+
+def send_verification_sms(phone: str, code: str, purpose: str) -> None:
+    """Send an SMS verification code now; raises ``ApiError`` if the SMS channel refuses it.
+
+    The code itself is never stored: the send keeps ``******`` in its variables.
+    """
+    if not segments.PHONE_RE.match(phone or ""):
+        raise ApiError("messaging.bad_phone", "手机号格式不正确", status=422)
+    definition = events.get(events.VERIFICATION_CODE)
+    minutes = "5"
+    values = {"code": code, "purpose": purpose, "minutes": minutes}
+    tenant = tenancy.current_tenant(required=False)
+    template = None
+    if tenant is not None:
+        template = Template.objects.filter(
+            code="verification_code", channel="sms", is_current=True, is_active=True
+        ).first()
+    if template is not None:
+        text = render(template.body, values)
+        params = {k: render(str(v), values) for k, v in (template.provider_params or {}).items()} or {"code": code}
+        provider_template = template.provider_template_id or template.code
+    else:
+        text = render(definition.default_text, values)
+        params = {"code": code}
+        provider_template = "verification_code"
+    channel = channels.get("sms")
+    row = None
+    send = None
+    if tenant is not None:
+        send = Send.objects.create(
+            kind=Send.Kind.VERIFICATION,
+            status=Send.Status.RUNNING,
+            title=definition.label,
+            event=definition.code,
+            category=definition.category,
+            essential=True,
+            channels=["sms"],
+            templates={"sms": template.pk} if template else {},
+            variables={"code": "******", "purpose": purpose, "minutes": minutes},
+            segment={"kind": "phones", "values": [phone[:3] + "****" + phone[-4:]]},
+            started_at=timezone.now(),
+            prepared_at=timezone.now(),
+            total=1,
+        )
+        row = Delivery.objects.create(
+            send=send,
+            channel="sms",
+            recipient_key=f"p:{phone}",
+            address=phone,
+            state=Delivery.State.SENDING,
+            attempts=1,
+            claim="verification",
+            claimed_at=timezone.now(),
+        )
+    message = channels.Outgoing(
+        channel="sms",
+        to=phone,
+        text=text,
+        template=provider_template,
+        variables=params,
+        reference=str(row.pk) if row else "",
+    )
+    result, duration = delivery.call_channel(channel, message)
+    if row is not None:
+        # A verification code is never retried by the queue: the user asks for a new one.
+        result.retryable = False
+        delivery.record([(row, result, duration)], send)
+        Send.objects.filter(pk=send.pk).update(
+            status=Send.Status.COMPLETED if result.ok else Send.Status.FAILED,
+            finished_at=timezone.now(),
+            error="" if result.ok else result.reason[:500],
+        )
+    if not result.ok:
+        if result.code in ("isv.BUSINESS_LIMIT_CONTROL", "throttled"):
+            raise ApiError("messaging.sms_throttled", "短信发送过于频繁，请稍后再试", status=429)
+        raise ApiError("messaging.sms_failed", f"短信发送失败：{result.reason or result.code}，请稍后重试", status=502)
+
+
+@transaction.atomic
+def set_address(user, channel: str, address: str) -> None:
+    """Record a user's address on a channel the user model does not carry (the WeChat openid)."""
+    if channel != "wechat":
+        raise MessagingError("只有微信渠道需要单独登记地址；手机号和邮箱取自用户资料")
+    if address:
+        ChannelAddress.objects.update_or_create(user=user, channel=channel, defaults={"address": address[:200]})
+    else:
+        ChannelAddress.objects.filter(user=user, channel=channel).delete()
