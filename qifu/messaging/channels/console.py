@@ -25,6 +25,9 @@ SENT: list[dict] = []
 MAX_KEPT = 10_000
 _lock = threading.Lock()
 _ids = itertools.count(1)
+# Our delivery references this process has sent, so a stale delivery can be reconciled
+# instead of re-sent while the process lives (a dead process's console output is gone anyway).
+_references: dict[str, str] = {}
 
 
 def last(channel: str | None = None, to: str | None = None) -> dict | None:
@@ -54,5 +57,15 @@ class ConsoleChannel(Channel):
             if len(SENT) > MAX_KEPT:
                 del SENT[: len(SENT) - MAX_KEPT]
             number = next(_ids)
+            if message.reference:
+                _references[message.reference] = f"console-{number}"
+                if len(_references) > MAX_KEPT * 10:
+                    _references.pop(next(iter(_references)))
         logger.info("console %s to %s: %s", self.name, message.to, message.text)
         return Result(ok=True, provider="console", provider_id=f"console-{number}", code="OK", delivered=True)
+
+    def lookup(self, message: Outgoing, since) -> Result | None:
+        found = _references.get(message.reference) if message.reference else None
+        if found is None:
+            return None
+        return Result(ok=True, provider="console", provider_id=found, code="OK", delivered=True)

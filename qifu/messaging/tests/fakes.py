@@ -1,0 +1,204 @@
+"""Local stand-ins for the providers' HTTP APIs, answering as their documentation describes.
+
+They run in a thread (``http.server``) so the real adapters talk real HTTP to them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlparse
+
+from qifu.messaging.channels.aliyun_sms import sign
+
+
+class _Server:
+    def __init__(self):
+        handler = self._handler_class()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def _handler_class(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+            def _reply(self, status: int, payload: dict):
+                body = json.dumps(payload, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json;charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                parsed = urlparse(self.path)
+                status, payload = server.handle("GET", parsed.path, dict(parse_qsl(parsed.query)), b"")
+                self._reply(status, payload)
+
+            def do_POST(self):
+                parsed = urlparse(self.path)
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length)
+                status, payload = server.handle("POST", parsed.path, dict(parse_qsl(parsed.query)), body)
+                self._reply(status, payload)
+
+        return Handler
+
+
+class FakeAliyunSms(_Server):
+    """dysmsapi: SendSms and QuerySendDetails, signature checked, error codes per phone number."""
+
+    def __init__(self, access_key_id="LTAI-test", secret="test-secret", sign_name="企服平台"):
+        super().__init__()
+        self.access_key_id = access_key_id
+        self.secret = secret
+        self.sign_name = sign_name
+        self.sent: list[dict] = []  # accepted SendSms parameters
+        self.errors: dict[str, list[str]] = {}  # phone -> codes to answer, consumed in order
+        self.requests = 0
+
+    def handle(self, method, path, query, body):
+        params = dict(parse_qsl(body.decode())) if method == "POST" else dict(query)
+        with self.lock:
+            self.requests += 1
+        signature = params.pop("Signature", "")
+        if params.get("AccessKeyId") != self.access_key_id:
+            return 404, {"Code": "InvalidAccessKeyId.NotFound", "Message": "Specified access key is not found."}
+        if sign(params, self.secret, method) != signature:
+            return 400, {
+                "Code": "SignatureDoesNotMatch",
+                "Message": "Specified signature is not matched with our calculation.",
+            }
+        action = params.get("Action")
+        if action == "SendSms":
+            return self.send_sms(params)
+        if action == "QuerySendDetails":
+            return self.query(params)
+        return 404, {"Code": "InvalidAction.NotFound", "Message": "Specified api is not found"}
+
+    def send_sms(self, p):
+        phone = p.get("PhoneNumbers", "")
+        with self.lock:
+            queue = self.errors.get(phone)
+            if queue:
+                code = queue.pop(0)
+                return 200, {"Code": code, "Message": f"fake {code}", "RequestId": "req-err"}
+            if p.get("SignName") != self.sign_name:
+                return 200, {"Code": "isv.SMS_SIGNATURE_ILLEGAL", "Message": "签名不合法", "RequestId": "r"}
+            if not phone.isdigit() or len(phone) != 11:
+                return 200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "非法手机号", "RequestId": "r"}
+            try:
+                json.loads(p.get("TemplateParam", "{}"))
+            except ValueError:
+                return 200, {"Code": "isv.INVALID_JSON_PARAM", "Message": "JSON参数不合法", "RequestId": "r"}
+            biz_id = f"{len(self.sent) + 1:06d}^0"
+            self.sent.append({**p, "BizId": biz_id, "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")})
+        return 200, {"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": "req-ok"}
+
+    def query(self, p):
+        phone = p.get("PhoneNumber", "")
+        size = int(p.get("PageSize", 10))
+        page = int(p.get("CurrentPage", 1))
+        with self.lock:
+            rows = [s for s in self.sent if s["PhoneNumbers"] == phone]
+        chunk = rows[(page - 1) * size : page * size]
+        dtos = [
+            {
+                "PhoneNum": s["PhoneNumbers"],
+                "SendStatus": 3,
+                "ErrCode": "DELIVERED",
+                "TemplateCode": s["TemplateCode"],
+                "Content": s.get("TemplateParam", ""),
+                "SendDate": s["at"],
+                "ReceiveDate": s["at"],
+                "OutId": s.get("OutId", ""),
+            }
+            for s in chunk
+        ]
+        return 200, {
+            "Code": "OK",
+            "Message": "OK",
+            "RequestId": "req-q",
+            "TotalCount": len(rows),
+            "SmsSendDetailDTOs": {"SmsSendDetailDTO": dtos},
+        }
+
+    def count_by_phone(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        with self.lock:
+            for s in self.sent:
+                counts[s["PhoneNumbers"]] = counts.get(s["PhoneNumbers"], 0) + 1
+        return counts
+
+
+class FakeWechat(_Server):
+    """cgi-bin/token and cgi-bin/message/template/send with errcodes; de-duplicates client_msg_id."""
+
+    def __init__(self, appid="wx-test", secret="wx-secret"):
+        super().__init__()
+        self.appid = appid
+        self.secret = secret
+        self.tokens: set[str] = set()
+        self.token_requests = 0
+        self.sent: list[dict] = []
+        self.errors: dict[str, list[int]] = {}  # openid -> errcodes to answer in order
+        self.templates = {"TPL-REVIEW"}
+        self.seen_client_ids: set[tuple[str, str]] = set()
+
+    def expire_tokens(self):
+        with self.lock:
+            self.tokens.clear()
+
+    def handle(self, method, path, query, body):
+        if path == "/cgi-bin/token":
+            if query.get("appid") != self.appid:
+                return 200, {"errcode": 40013, "errmsg": "invalid appid"}
+            if query.get("secret") != self.secret:
+                return 200, {"errcode": 40125, "errmsg": "invalid appsecret"}
+            with self.lock:
+                self.token_requests += 1
+                token = f"TOKEN{self.token_requests}"
+                self.tokens.add(token)
+            return 200, {"access_token": token, "expires_in": 7200}
+        if path == "/cgi-bin/message/template/send" and method == "POST":
+            with self.lock:
+                if query.get("access_token") not in self.tokens:
+                    return 200, {"errcode": 42001, "errmsg": "access_token expired"}
+                data = json.loads(body or b"{}")
+                openid = data.get("touser", "")
+                queue = self.errors.get(openid)
+                if queue:
+                    code = queue.pop(0)
+                    return 200, {"errcode": code, "errmsg": f"fake error {code}"}
+                if data.get("template_id") not in self.templates:
+                    return 200, {"errcode": 40037, "errmsg": "invalid template_id"}
+                if not openid.startswith("o"):
+                    return 200, {"errcode": 40003, "errmsg": "invalid openid"}
+                key = (openid, data.get("client_msg_id", ""))
+                if key[1] and key in self.seen_client_ids:
+                    return 200, {"errcode": 0, "errmsg": "ok", "msgid": 0}
+                self.seen_client_ids.add(key)
+                self.sent.append(data)
+                msgid = 200000 + len(self.sent)
+            return 200, {"errcode": 0, "errmsg": "ok", "msgid": msgid}
+        return 404, {"errcode": 40066, "errmsg": "invalid url"}

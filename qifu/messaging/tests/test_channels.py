@@ -1,0 +1,184 @@
+"""The real provider adapters against local servers that answer as the providers document."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+
+from qifu.messaging import channels
+from qifu.messaging.channels.aliyun_sms import canonical, sign
+from qifu.messaging.channels.base import ChannelError, Outgoing
+from qifu.messaging.tests.fakes import FakeAliyunSms, FakeWechat
+
+
+@pytest.fixture
+def aliyun(monkeypatch):
+    with FakeAliyunSms() as server:
+        monkeypatch.setenv("QIFU_MSG_SMS_BACKEND", "aliyun")
+        monkeypatch.setenv("QIFU_MSG_ALIYUN_ACCESS_KEY_ID", server.access_key_id)
+        monkeypatch.setenv("QIFU_MSG_ALIYUN_ACCESS_KEY_SECRET", server.secret)
+        monkeypatch.setenv("QIFU_MSG_ALIYUN_SIGN_NAME", server.sign_name)
+        monkeypatch.setenv("QIFU_MSG_ALIYUN_ENDPOINT", server.url + "/")
+        yield server
+
+
+@pytest.fixture
+def wechat(monkeypatch):
+    with FakeWechat() as server:
+        monkeypatch.setenv("QIFU_MSG_WECHAT_BACKEND", "mp")
+        monkeypatch.setenv("QIFU_MSG_WECHAT_APPID", server.appid)
+        monkeypatch.setenv("QIFU_MSG_WECHAT_SECRET", server.secret)
+        monkeypatch.setenv("QIFU_MSG_WECHAT_API_BASE", server.url)
+        yield server
+
+
+def sms(to="13800138000", template="SMS_1001", reference=""):
+    return Outgoing(channel="sms", to=to, text="t", template=template, variables={"code": "1234"}, reference=reference)
+
+
+def test_aliyun_signature_matches_the_documented_example():
+    # The worked example of Alibaba Cloud's RPC signature documentation (signature v1.0).
+    params = {
+        "AccessKeyId": "testid",
+        "Action": "DescribeRegions",
+        "Format": "XML",
+        "SignatureMethod": "HMAC-SHA1",
+        "SignatureNonce": "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf",
+        "SignatureVersion": "1.0",
+        "Timestamp": "2016-02-23T12:46:24Z",
+        "Version": "2014-05-26",
+    }
+    assert canonical(params).startswith("AccessKeyId=testid&Action=DescribeRegions&Format=XML")
+    assert sign(params, "testsecret", "GET") == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
+
+
+def test_aliyun_send_ok(aliyun):
+    result = channels.get("sms").send(sms(reference="42"))
+    assert result.ok and result.provider == "aliyun" and result.provider_id.endswith("^0")
+    sent = aliyun.sent[0]
+    assert sent["PhoneNumbers"] == "13800138000" and sent["TemplateCode"] == "SMS_1001"
+    assert sent["OutId"] == "42" and sent["SignName"] == "企服平台"
+
+
+@pytest.mark.parametrize(
+    ("code", "retryable"),
+    [
+        ("isv.BUSINESS_LIMIT_CONTROL", True),
+        ("isp.SYSTEM_ERROR", True),
+        ("isv.MOBILE_NUMBER_ILLEGAL", False),
+        ("isv.AMOUNT_NOT_ENOUGH", False),
+    ],
+)
+def test_aliyun_error_codes(aliyun, code, retryable):
+    aliyun.errors["13800138000"] = [code]
+    result = channels.get("sms").send(sms())
+    assert not result.ok and result.code == code and result.retryable is retryable
+    assert result.reason
+
+
+def test_aliyun_wrong_secret_is_signature_mismatch(aliyun, monkeypatch):
+    monkeypatch.setenv("QIFU_MSG_ALIYUN_ACCESS_KEY_SECRET", "wrong")
+    result = channels.get("sms").send(sms())
+    assert not result.ok and result.code == "SignatureDoesNotMatch" and not result.retryable
+    assert aliyun.sent == []
+
+
+def test_aliyun_lookup_by_out_id(aliyun):
+    from django.utils import timezone
+
+    channel = channels.get("sms")
+    channel.send(sms(reference="7"))
+    found = channel.lookup(sms(reference="7"), timezone.now())
+    assert found is not None and found.ok and found.delivered
+    assert channel.lookup(sms(reference="8"), timezone.now()) is None
+
+
+def test_aliyun_network_failure_is_retryable(monkeypatch):
+    monkeypatch.setenv("QIFU_MSG_SMS_BACKEND", "aliyun")
+    monkeypatch.setenv("QIFU_MSG_ALIYUN_ACCESS_KEY_ID", "a")
+    monkeypatch.setenv("QIFU_MSG_ALIYUN_ACCESS_KEY_SECRET", "b")
+    monkeypatch.setenv("QIFU_MSG_ALIYUN_SIGN_NAME", "c")
+    monkeypatch.setenv("QIFU_MSG_ALIYUN_ENDPOINT", "http://127.0.0.1:9/")
+    result = channels.get("sms").send(sms())
+    assert not result.ok and result.retryable and result.code == "network"
+
+
+def test_aliyun_without_credentials_is_a_configuration_error(monkeypatch):
+    monkeypatch.setenv("QIFU_MSG_SMS_BACKEND", "aliyun")
+    monkeypatch.delenv("QIFU_MSG_ALIYUN_ACCESS_KEY_ID", raising=False)
+    with pytest.raises(ChannelError, match="QIFU_MSG_ALIYUN_ACCESS_KEY_ID"):
+        channels.get("sms")
+
+
+def wx(to="oUser1", template="TPL-REVIEW", reference="1"):
+    return Outgoing(
+        channel="wechat", to=to, text="t", template=template, variables={"thing1": "审核通过"}, reference=reference
+    )
+
+
+def test_wechat_template_send_ok_and_token_cached(wechat):
+    channel = channels.get("wechat")
+    assert channel.send(wx()).ok
+    assert channel.send(wx(reference="2")).ok
+    assert wechat.token_requests == 1
+    assert wechat.sent[0]["data"] == {"thing1": {"value": "审核通过"}}
+    assert wechat.sent[0]["client_msg_id"] == "qifu-1"
+
+
+def test_wechat_refreshes_an_expired_token_once(wechat):
+    channel = channels.get("wechat")
+    assert channel.send(wx()).ok
+    wechat.expire_tokens()
+    assert channel.send(wx(reference="2")).ok
+    assert wechat.token_requests == 2
+
+
+@pytest.mark.parametrize(
+    ("to", "template", "code", "retryable"),
+    [
+        ("oUser1", "TPL-NOPE", "40037", False),
+        ("bad-openid", "TPL-REVIEW", "40003", False),
+    ],
+)
+def test_wechat_error_codes(wechat, to, template, code, retryable):
+    result = channels.get("wechat").send(wx(to=to, template=template))
+    assert not result.ok and result.code == code and result.retryable is retryable
+
+
+def test_wechat_busy_and_unsubscribed(wechat):
+    wechat.errors["oUser1"] = [-1, 43004]
+    channel = channels.get("wechat")
+    busy = channel.send(wx())
+    assert not busy.ok and busy.retryable and busy.code == "-1"
+    gone = channel.send(wx())
+    assert not gone.ok and not gone.retryable and "未关注" in gone.reason
+
+
+def test_wechat_bad_secret(wechat, monkeypatch):
+    monkeypatch.setenv("QIFU_MSG_WECHAT_SECRET", "nope")
+    result = channels.get("wechat").send(wx())
+    assert not result.ok and result.code == "40125"
+
+
+def test_wechat_resend_with_same_reference_is_deduplicated(wechat):
+    channel = channels.get("wechat")
+    channel.send(wx(reference="9"))
+    channel.send(wx(reference="9"))
+    assert len(wechat.sent) == 1
+
+
+def test_email_through_django_backend(monkeypatch, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    monkeypatch.setenv("QIFU_MSG_EMAIL_BACKEND", "django")
+    result = channels.get("email").send(
+        Outgoing(channel="email", to="a@example.com", text="正文", title="标题", reference="5")
+    )
+    assert result.ok
+    assert mail.outbox[-1].subject == "标题" and mail.outbox[-1].to == ["a@example.com"]
+    assert mail.outbox[-1].extra_headers["Message-ID"].startswith("<qifu-5@")
+
+
+def test_unknown_backend_is_refused(monkeypatch):
+    monkeypatch.setenv("QIFU_MSG_SMS_BACKEND", "carrier-pigeon")
+    with pytest.raises(ChannelError):
+        channels.get("sms")
