@@ -1,0 +1,399 @@
+"""Certification (企业实名认证), institution onboarding (机构入驻), institution sub-accounts and
+staff accounts — operations on the identity router (/api/v1/auth/...)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from ninja import File, Form, Query, UploadedFile
+
+from qifu.accounts import certification, institutions, registration
+from qifu.accounts.api import router
+from qifu.accounts.models import CertificationApplication, InstitutionApplication, User
+from qifu.accounts.permissions import (
+    CERTIFICATION_APPLY,
+    CERTIFICATION_REVIEW,
+    INSTITUTION_REVIEW,
+    STAFF_MANAGE,
+    SUBACCOUNT_MANAGE,
+)
+from qifu.accounts.schemas import (
+    AccountCreatedOut,
+    ApproveIn,
+    CertificationFilter,
+    CertificationIn,
+    CertificationOut,
+    ConsentTextOut,
+    InstitutionApplicationOut,
+    InstitutionAppliedOut,
+    InstitutionApplyIn,
+    InstitutionFilter,
+    MyCertificationOut,
+    OperatorIn,
+    OperatorOut,
+    OrganisationBrief,
+    PasswordIssuedOut,
+    ReasonIn,
+    StaffIn,
+)
+from qifu.core.errors import NotFound, RuleViolation
+from qifu.core.files import file_response
+from qifu.core.pagination import Page, PageQuery, paginate
+from qifu.core.permissions import AUTHENTICATED, PUBLIC
+
+# --- serialisation ------------------------------------------------------------------------------
+
+
+def certification_out(app: CertificationApplication) -> dict:
+    return {
+        "id": app.id,
+        "status": app.status,
+        "status_label": app.get_status_display(),
+        "company_name": app.company_name,
+        "credit_code": app.credit_code,
+        "legal_rep_name": app.legal_rep_name,
+        "legal_rep_id_number": app.legal_rep_id_masked,
+        "town": {"id": app.town_id, "name": app.town.name, "kind": app.town.kind},
+        "enterprise_id": app.enterprise_id,
+        "is_dispute": app.is_dispute,
+        "reason": app.reason,
+        "verification": app.verification or {},
+        "licence_name": app.licence.original_name,
+        "consent_version": app.consent.text_version,
+        "consent_at": app.consent.accepted_at,
+        "submitted_by": app.submitted_by.display_name,
+        "reviewed_by": app.reviewed_by.display_name if app.reviewed_by_id else "",
+        "created_at": app.created_at,
+        "reviewed_at": app.reviewed_at,
+        "events": list(app.events.all()),
+    }
+
+
+def _applications():
+    return CertificationApplication.objects.select_related(
+        "town", "licence", "consent", "submitted_by", "reviewed_by"
+    ).prefetch_related("events")
+
+
+def _my_enterprise(request):
+    from qifu.orgs.models import Enterprise
+
+    enterprise = Enterprise.objects.filter(organisation=request.ctx.organisation).first()
+    if enterprise is None:
+        raise RuleViolation("identity.not_enterprise", "请先切换到需要认证的企业")
+    return enterprise
+
+
+# --- enterprise side ------------------------------------------------------------------------------
+
+
+@router.get("/consent", permission=PUBLIC, response=ConsentTextOut, summary="数据授权书（当前版本）")
+def consent_text(request):
+    return {"version": certification.CURRENT_CONSENT_VERSION, "text": certification.consent_text()}
+
+
+@router.get("/towns", permission=AUTHENTICATED, response=list[OrganisationBrief], summary="可选的所属镇街")
+def towns(request):
+    from qifu.orgs.models import Organisation
+
+    return list(Organisation.objects.filter(kind=Organisation.Kind.TOWN, is_active=True).order_by("sort", "id"))
+
+
+@router.get(
+    "/certification", permission=CERTIFICATION_APPLY, response=MyCertificationOut, summary="本企业认证状态与进度"
+)
+def my_certification(request):
+    enterprise = _my_enterprise(request)
+    app = _applications().filter(enterprise=enterprise).order_by("-id").first()
+    return {
+        "enterprise_id": enterprise.id,
+        "enterprise_name": enterprise.name,
+        "certification": enterprise.certification,
+        "certified_at": enterprise.certified_at,
+        "application": certification_out(app) if app else None,
+    }
+
+
+@router.post(
+    "/certification", permission=CERTIFICATION_APPLY, response=MyCertificationOut, summary="提交或补充企业实名认证"
+)
+def submit_certification(request, payload: Form[CertificationIn], licence: UploadedFile | None = File(None)):  # noqa: B008
+    enterprise = _my_enterprise(request)
+    app = certification.submit(user=request.user, enterprise=enterprise, data=payload.dict(), licence_upload=licence)
+    certification.run_verification(app)
+    return my_certification(request)
+
+
+@router.get("/certification/licence", permission=CERTIFICATION_APPLY, summary="下载本企业提交的营业执照")
+def my_licence(request):
+    app = CertificationApplication.objects.filter(enterprise=_my_enterprise(request)).order_by("-id").first()
+    if app is None:
+        raise NotFound()
+    return file_response(app.licence)
+
+
+# --- staff review --------------------------------------------------------------------------------------
+
+
+@router.get("/certifications", permission=CERTIFICATION_REVIEW, response=Page[CertificationOut], summary="认证审核队列")
+def list_certifications(request, page: Query[PageQuery], filters: Query[CertificationFilter]):
+    qs = _applications().order_by("-id")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.q:
+        qs = qs.filter(Q(company_name__icontains=filters.q) | Q(credit_code__icontains=filters.q.upper()))
+    return paginate(request.ctx.scoped(qs), page, certification_out)
+
+
+def _application(request, application_id: int) -> CertificationApplication:
+    return request.ctx.get_or_404(_applications(), pk=application_id)
+
+
+@router.get(
+    "/certifications/{application_id}",
+    permission=CERTIFICATION_REVIEW,
+    object="accounts.certificationapplication",
+    response=CertificationOut,
+    summary="认证申请详情",
+)
+def get_certification(request, application_id: int):
+    return certification_out(_application(request, application_id))
+
+
+@router.get(
+    "/certifications/{application_id}/licence",
+    permission=CERTIFICATION_REVIEW,
+    object="accounts.certificationapplication",
+    summary="查看认证申请的营业执照",
+)
+def certification_licence(request, application_id: int):
+    return file_response(_application(request, application_id).licence, inline=True)
+
+
+@router.post(
+    "/certifications/{application_id}/approve",
+    permission=CERTIFICATION_REVIEW,
+    object="accounts.certificationapplication",
+    response=CertificationOut,
+    summary="认证审核：通过",
+)
+def approve_certification(request, application_id: int, payload: ApproveIn):
+    app = certification.approve(
+        _application(request, application_id), request.user, note=payload.note, revoke_other=payload.revoke_other
+    )
+    return certification_out(_application(request, app.id))
+
+
+@router.post(
+    "/certifications/{application_id}/reject",
+    permission=CERTIFICATION_REVIEW,
+    object="accounts.certificationapplication",
+    response=CertificationOut,
+    summary="认证审核：驳回（须填写原因）",
+)
+def reject_certification(request, application_id: int, payload: ReasonIn):
+    app = certification.reject(_application(request, application_id), request.user, payload.reason)
+    return certification_out(_application(request, app.id))
+
+
+@router.post(
+    "/certifications/{application_id}/request-more",
+    permission=CERTIFICATION_REVIEW,
+    object="accounts.certificationapplication",
+    response=CertificationOut,
+    summary="认证审核：要求补充材料",
+)
+def request_more_certification(request, application_id: int, payload: ReasonIn):
+    app = certification.request_more(_application(request, application_id), request.user, payload.reason)
+    return certification_out(_application(request, app.id))
+
+
+# --- institution onboarding ------------------------------------------------------------------------
+
+
+def institution_app_out(app: InstitutionApplication) -> dict:
+    kinds = institutions._kinds()
+    return {
+        "id": app.id,
+        "name": app.name,
+        "kind": app.kind,
+        "kind_label": kinds.get(app.kind, app.kind),
+        "credit_code": app.credit_code,
+        "contact_name": app.contact_name,
+        "contact_phone": app.contact_phone,
+        "introduction": app.introduction,
+        "status": app.status,
+        "status_label": app.get_status_display(),
+        "reason": app.reason,
+        "licence_name": app.licence.original_name,
+        "created_at": app.created_at,
+        "reviewed_at": app.reviewed_at,
+        "institution_id": app.institution_id,
+    }
+
+
+@router.post(
+    "/institution-applications",
+    permission=PUBLIC,
+    response=InstitutionAppliedOut,
+    summary="服务机构申请入驻（联系人手机短信验证）",
+)
+def apply_institution(request, payload: Form[InstitutionApplyIn], licence: UploadedFile | None = File(None)):  # noqa: B008
+    data = payload.dict()
+    app = institutions.apply(data=data, phone=data.pop("phone"), sms_code=data.pop("sms_code"), licence_upload=licence)
+    return {
+        "id": app.id,
+        "status": app.status,
+        "message": "申请已提交，审核结果将以短信通知联系人；通过后可用该手机号登录",
+    }
+
+
+def _institution_apps():
+    return InstitutionApplication.objects.select_related("licence")
+
+
+@router.get(
+    "/institution-applications",
+    permission=INSTITUTION_REVIEW,
+    response=Page[InstitutionApplicationOut],
+    summary="机构入驻审核队列",
+)
+def list_institution_applications(request, page: Query[PageQuery], filters: Query[InstitutionFilter]):
+    qs = _institution_apps().order_by("-id")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return paginate(request.ctx.scoped(qs), page, institution_app_out)
+
+
+@router.get(
+    "/institution-applications/{application_id}/licence",
+    permission=INSTITUTION_REVIEW,
+    object="accounts.institutionapplication",
+    summary="查看入驻申请的执照",
+)
+def institution_licence(request, application_id: int):
+    return file_response(request.ctx.get_or_404(_institution_apps(), pk=application_id).licence, inline=True)
+
+
+@router.post(
+    "/institution-applications/{application_id}/approve",
+    permission=INSTITUTION_REVIEW,
+    object="accounts.institutionapplication",
+    response=InstitutionApplicationOut,
+    summary="入驻审核：通过（创建机构及其管理员）",
+)
+def approve_institution(request, application_id: int, payload: ApproveIn):
+    app = request.ctx.get_or_404(_institution_apps(), pk=application_id)
+    return institution_app_out(institutions.approve(app, request.user, payload.note))
+
+
+@router.post(
+    "/institution-applications/{application_id}/reject",
+    permission=INSTITUTION_REVIEW,
+    object="accounts.institutionapplication",
+    response=InstitutionApplicationOut,
+    summary="入驻审核：驳回（须填写原因）",
+)
+def reject_institution(request, application_id: int, payload: ReasonIn):
+    app = request.ctx.get_or_404(_institution_apps(), pk=application_id)
+    return institution_app_out(institutions.reject(app, request.user, payload.reason))
+
+
+# --- institution sub-accounts ------------------------------------------------------------------------
+
+
+def operator_out(user: User, organisation) -> dict:
+    from qifu.access.models import RoleAssignment
+
+    roles = RoleAssignment.objects.filter(user=user, organisation=organisation).values_list("role__code", flat=True)
+    return {
+        "id": user.id,
+        "username": user.username,
+        "name": user.display_name,
+        "phone": user.phone[:3] + "****" + user.phone[-4:] if len(user.phone) >= 7 else user.phone,
+        "is_active": user.is_active,
+        "must_change_password": user.must_change_password,
+        "roles": sorted(roles),
+        "last_login": user.last_login,
+    }
+
+
+@router.get("/subaccounts", permission=SUBACCOUNT_MANAGE, response=Page[OperatorOut], summary="本机构子账号")
+def list_operators(request, page: Query[PageQuery]):
+    institution = institutions.institution_of(request.ctx.organisation)
+    return paginate(institutions.operators(institution), page, lambda u: operator_out(u, institution.organisation))
+
+
+@router.post("/subaccounts", permission=SUBACCOUNT_MANAGE, response=AccountCreatedOut, summary="创建经办人子账号")
+def create_operator(request, payload: OperatorIn):
+    institution = institutions.institution_of(request.ctx.organisation)
+    user, initial = institutions.create_operator(
+        institution, name=payload.name, phone=payload.phone, role=payload.role, title=payload.title
+    )
+    return {"user": operator_out(user, institution.organisation), "initial_password": initial}
+
+
+def _operator(request, user_id: int):
+    try:
+        institution = institutions.institution_of(request.ctx.organisation)
+    except RuleViolation:
+        # Not acting for an institution: no sub-account is within reach (404, not a hint).
+        raise NotFound()
+    return institution, institutions.operator(institution, user_id)
+
+
+@router.post(
+    "/subaccounts/{user_id}/disable",
+    permission=SUBACCOUNT_MANAGE,
+    object="accounts.user",
+    response=OperatorOut,
+    summary="停用子账号",
+)
+def disable_operator(request, user_id: int):
+    institution, user = _operator(request, user_id)
+    return operator_out(institutions.set_operator_active(institution, user, False), institution.organisation)
+
+
+@router.post(
+    "/subaccounts/{user_id}/enable",
+    permission=SUBACCOUNT_MANAGE,
+    object="accounts.user",
+    response=OperatorOut,
+    summary="启用子账号",
+)
+def enable_operator(request, user_id: int):
+    institution, user = _operator(request, user_id)
+    return operator_out(institutions.set_operator_active(institution, user, True), institution.organisation)
+
+
+@router.post(
+    "/subaccounts/{user_id}/reset-password",
+    permission=SUBACCOUNT_MANAGE,
+    object="accounts.user",
+    response=PasswordIssuedOut,
+    summary="重置子账号密码（首次登录须修改）",
+)
+def reset_operator(request, user_id: int):
+    institution, user = _operator(request, user_id)
+    return {"initial_password": institutions.reset_operator_password(institution, user)}
+
+
+# --- staff accounts ------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/staff", permission=STAFF_MANAGE, response=AccountCreatedOut, summary="创建工作人员账号（首次登录须改密）"
+)
+def create_staff(request, payload: StaffIn):
+    from qifu.orgs.models import Organisation
+
+    user, initial = registration.create_staff(
+        tenant=request.tenant,
+        name=payload.name,
+        phone=payload.phone,
+        organisation_id=payload.organisation_id,
+        role=payload.role,
+        username=payload.username,
+        title=payload.title,
+    )
+    organisation = Organisation.objects.get(pk=payload.organisation_id)
+    return {"user": operator_out(user, organisation), "initial_password": initial}

@@ -1,0 +1,235 @@
+"""Institution onboarding (入驻) and the institution admin's operator sub-accounts.
+
+Application state machine:  pending ──▶ approved | rejected  (staff review).
+Approval creates the institution (qifu.orgs.services.create_institution), and makes the
+applicant's phone its admin: an existing account of the tenant joins the institution
+(one person, several organisations), otherwise a new account is created that signs in
+by SMS code and sets its password.
+
+Sub-accounts: the institution admin creates, disables, enables and resets operators of
+their own institution and grants only GRANTABLE_ROLES.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from qifu.accounts import passwords, registration, sessions, sms
+from qifu.accounts.models import InstitutionApplication, User, UserSession
+from qifu.core import audit, files
+from qifu.core import permissions as P
+from qifu.core.errors import ApiError, Conflict, NotFound, RuleViolation
+from qifu.orgs.codes import credit_code_error
+
+S = InstitutionApplication.Status
+TRANSITIONS: dict[str, set[str]] = {S.PENDING: {S.APPROVED, S.REJECTED}, S.APPROVED: set(), S.REJECTED: set()}
+
+# The roles an institution admin may hand out inside their institution. The admin role
+# itself is granted only by platform staff (through onboarding), never by another admin.
+GRANTABLE_ROLES = (P.INSTITUTION_OPERATOR,)
+
+
+def _kinds() -> dict[str, str]:
+    from qifu.orgs.models import Institution
+
+    return dict(Institution.Kind.choices)
+
+
+def validate_application(data: dict) -> dict:
+    fields: dict[str, list[str]] = {}
+    name = (data.get("name") or "").strip()
+    if len(name) < 4:
+        fields["name"] = ["请填写机构全称"]
+    if data.get("kind") not in _kinds():
+        fields["kind"] = ["请选择机构类型"]
+    code = (data.get("credit_code") or "").strip().upper()
+    if error := credit_code_error(code):
+        fields["credit_code"] = [error]
+    contact = (data.get("contact_name") or "").strip()
+    if len(contact) < 2:
+        fields["contact_name"] = ["请填写联系人姓名"]
+    if fields:
+        raise ApiError(
+            "identity.institution_invalid", next(iter(fields.values()))[0], status=422, detail={"fields": fields}
+        )
+    return {
+        "name": name,
+        "kind": data["kind"],
+        "credit_code": code,
+        "contact_name": contact,
+        "introduction": (data.get("introduction") or "").strip()[:2000],
+    }
+
+
+def apply(*, data: dict, phone: str, sms_code: str, licence_upload) -> InstitutionApplication:
+    """A public application; the contact's phone is proven by an SMS code."""
+    from qifu.orgs.models import Institution
+
+    clean = validate_application(data)
+    phone = sms.normalise_phone(phone)
+    if licence_upload is None:
+        raise ApiError("identity.institution_invalid", "请上传营业执照或执业许可证", status=422)
+    if Institution.objects.filter(credit_code=clean["credit_code"]).exists():
+        raise Conflict("identity.institution_exists", "该机构已入驻本平台；如需新增账号，请联系机构管理员")
+    if InstitutionApplication.objects.filter(credit_code=clean["credit_code"], status=S.PENDING).exists():
+        raise Conflict("identity.institution_pending", "该机构已有入驻申请正在审核中")
+    sms.verify_code(phone, sms.SmsCode.Purpose.INSTITUTION, sms_code)
+    with transaction.atomic():
+        licence = files.save_upload(licence_upload, purpose="institution_licence")
+        app = InstitutionApplication.objects.create(**clean, contact_phone=phone, licence=licence)
+        audit.record("identity.institution.apply", app, changes=audit.diff({}, audit.snapshot(app)))
+    return app
+
+
+def _transition(app: InstitutionApplication, to: str, reviewer, reason: str) -> None:
+    if to not in TRANSITIONS[app.status]:
+        raise RuleViolation(
+            "identity.institution_state", f"当前状态“{app.get_status_display()}”不能变更为“{S(to).label}”"
+        )
+    before = app.status
+    app.status = to
+    app.reason = reason[:500]
+    app.reviewed_by = reviewer
+    app.reviewed_at = timezone.now()
+    app.save()
+    audit.record(
+        f"identity.institution.{to}",
+        app,
+        changes={"status": {"before": before, "after": to}, "reason": {"after": reason}},
+    )
+
+
+@transaction.atomic
+def approve(app: InstitutionApplication, reviewer, note: str = "") -> InstitutionApplication:
+    from qifu.access.services import assign_role, ensure_builtin_roles
+    from qifu.orgs.models import Institution
+    from qifu.orgs.services import add_member, create_institution
+
+    app = InstitutionApplication.objects.select_for_update().get(pk=app.pk)
+    if app.status == S.PENDING and Institution.objects.filter(credit_code=app.credit_code).exists():
+        raise Conflict("identity.institution_exists", "该统一社会信用代码的机构已入驻，请驳回本申请")
+    _transition(app, S.APPROVED, reviewer, note or "审核通过")
+    institution = create_institution(
+        name=app.name,
+        kind=app.kind,
+        parent=registration._root(),
+        status=Institution.Status.APPROVED,
+        credit_code=app.credit_code,
+        contact_name=app.contact_name,
+        contact_phone=app.contact_phone,
+        introduction=app.introduction,
+    )
+    tenant = institution.tenant
+    admin = User.objects.filter(tenant=tenant, phone=app.contact_phone).first()
+    if admin is None:
+        admin = User(
+            username=registration.new_username(tenant, app.contact_phone),
+            name=app.contact_name,
+            phone=app.contact_phone,
+            tenant=tenant,
+        )
+        admin.set_unusable_password()  # signs in by SMS code, then sets a password
+        admin.save()
+        audit.record("identity.user.create", admin, changes={"name": {"after": admin.name}})
+    has_default = admin.memberships.filter(is_default=True).exists()
+    add_member(admin, institution.organisation, is_default=not has_default, title="机构管理员")
+    assign_role(admin, institution.organisation, ensure_builtin_roles()[P.INSTITUTION_ADMIN])
+    app.institution = institution
+    app.admin_user = admin
+    app.save(update_fields=["institution", "admin_user", "updated_at"])
+    return app
+
+
+@transaction.atomic
+def reject(app: InstitutionApplication, reviewer, reason: str) -> InstitutionApplication:
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ApiError("identity.reason_required", "请填写驳回原因，申请人将看到该说明", status=422)
+    app = InstitutionApplication.objects.select_for_update().get(pk=app.pk)
+    _transition(app, S.REJECTED, reviewer, reason)
+    return app
+
+
+# --- sub-accounts -------------------------------------------------------------------------------
+
+
+def institution_of(organisation):
+    """The institution the current organisation is, or a refusal."""
+    from qifu.orgs.models import Institution
+
+    institution = Institution.objects.filter(organisation=organisation).first() if organisation else None
+    if institution is None or institution.status != Institution.Status.APPROVED:
+        raise RuleViolation("identity.not_institution", "请先切换到已入驻的服务机构再管理子账号")
+    return institution
+
+
+def operators(institution):
+    """Accounts of the institution other than its admins."""
+    from qifu.access.models import RoleAssignment
+
+    admins = RoleAssignment.objects.filter(
+        organisation=institution.organisation, role__code=P.INSTITUTION_ADMIN
+    ).values_list("user_id", flat=True)
+    return (
+        User.objects.filter(memberships__organisation=institution.organisation)
+        .exclude(pk__in=list(admins))
+        .distinct()
+        .order_by("id")
+    )
+
+
+def operator(institution, user_id: int) -> User:
+    user = operators(institution).filter(pk=user_id).first()
+    if user is None:
+        raise NotFound()
+    return user
+
+
+def _grantable_role(code: str):
+    from qifu.access.services import ensure_builtin_roles
+
+    if code not in GRANTABLE_ROLES:
+        raise ApiError("auth.forbidden", "机构管理员只能授予“服务机构经办人”角色", status=403)
+    return ensure_builtin_roles()[code]
+
+
+def create_operator(institution, *, name: str, phone: str, role: str, title: str = "") -> tuple[User, str]:
+    role_obj = _grantable_role(role)
+    return registration.create_account(
+        tenant=institution.tenant,
+        name=name,
+        phone=phone,
+        organisation=institution.organisation,
+        role=role_obj,
+        title=title,
+        action="identity.subaccount.create",
+    )
+
+
+@transaction.atomic
+def set_operator_active(institution, user: User, active: bool) -> User:
+    if user.is_active == active:
+        return user
+    elsewhere = user.memberships.exclude(organisation__path__startswith=institution.organisation.path)
+    if elsewhere.exists():
+        # The account also serves another organisation; the institution cannot switch it off for them.
+        raise RuleViolation("identity.shared_account", "该人员同时属于其他组织，不能停用其账号，请改为移除其角色")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        sessions.end_sessions(user, UserSession.EndReason.DISABLED)
+    audit.record(
+        "identity.subaccount.enable" if active else "identity.subaccount.disable",
+        user,
+        changes={"is_active": {"before": not active, "after": active}},
+    )
+    return user
+
+
+@transaction.atomic
+def reset_operator_password(institution, user: User) -> str:
+    initial = passwords.temporary_password()
+    passwords.set_password(user, initial, must_change=True, action="identity.subaccount.reset_password")
+    sessions.end_sessions(user, UserSession.EndReason.PASSWORD)
+    return initial
