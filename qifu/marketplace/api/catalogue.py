@@ -1,0 +1,317 @@
+"""Categories, public browsing, favourites, the institution's products and the review queue."""
+
+from __future__ import annotations
+
+from ninja import Query
+
+from qifu.core.pagination import Page, PageQuery, paginate
+from qifu.core.permissions import PUBLIC
+from qifu.marketplace import selectors
+from qifu.marketplace.api.base import acting_institution, router
+from qifu.marketplace.models import Category, Product, ProductRevision, ReviewProduct
+from qifu.marketplace.permissions import CATEGORY_MANAGE, FAVOURITE, PRODUCT_MANAGE, PRODUCT_REVIEW
+from qifu.marketplace.schemas import (
+    CategoryIn,
+    CategoryNode,
+    CategoryOut,
+    FavouriteOut,
+    OwnProductFilter,
+    OwnProductOut,
+    ProductDetail,
+    ProductFilter,
+    ProductIn,
+    ProductOut,
+    RatingOut,
+    ReviewIn,
+    ReviewItemOut,
+    SurveyOut,
+    UnlistIn,
+)
+from qifu.marketplace.services import catalogue as services
+
+
+# -- categories -----------------------------------------------------------------------
+def _tree(active_only: bool) -> list[dict]:
+    return [
+        {**CategoryOut.from_orm(node["category"]).dict(), "children": node["children"]}
+        for node in selectors.category_tree(active_only=active_only)
+    ]
+
+
+@router.get("/categories", permission=PUBLIC, response=list[CategoryNode], summary="服务类别（两级，启用中）")
+def list_categories(request):
+    return _tree(True)
+
+
+@router.get("/categories/all", permission=CATEGORY_MANAGE, response=list[CategoryNode], summary="服务类别管理列表")
+def list_all_categories(request):
+    return _tree(False)
+
+
+@router.post("/categories", permission=CATEGORY_MANAGE, response={201: CategoryOut}, summary="新增服务类别")
+def create_category(request, payload: CategoryIn):
+    return 201, services.save_category(None, payload.dict())
+
+
+@router.put(
+    "/categories/{category_id}",
+    permission=CATEGORY_MANAGE,
+    object="marketplace.category",
+    response=CategoryOut,
+    summary="修改服务类别与满意度选项",
+)
+def update_category(request, category_id: int, payload: CategoryIn):
+    category = request.ctx.get_or_404(Category.objects.all(), pk=category_id)
+    return services.save_category(category, payload.dict())
+
+
+@router.delete(
+    "/categories/{category_id}",
+    permission=CATEGORY_MANAGE,
+    object="marketplace.category",
+    response={204: None},
+    summary="删除服务类别",
+)
+def delete_category(request, category_id: int):
+    services.delete_category(request.ctx.get_or_404(Category.objects.all(), pk=category_id))
+    return 204, None
+
+
+@router.get(
+    "/categories/{category_id}/survey",
+    permission=PUBLIC,
+    object="marketplace.category",
+    response=SurveyOut,
+    summary="类别的满意度评价选项",
+)
+def category_survey(request, category_id: int):
+    category = request.ctx.get_or_404(Category.objects.filter(is_active=True), pk=category_id)
+    prompt, positive, negative = category.survey()
+    return {"prompt": prompt, "positive_reasons": positive, "negative_reasons": negative}
+
+
+# -- public browsing ---------------------------------------------------------------------
+def _with_favourites(request, page: dict) -> dict:
+    ids = selectors.favourite_ids(request.ctx.user, [p.pk for p in page["items"]])
+    for product in page["items"]:
+        product.favourited = product.pk in ids
+    return page
+
+
+@router.get("/products", permission=PUBLIC, response=Page[ProductOut], summary="服务产品列表（已上架）")
+def list_products(request, page: Query[PageQuery], filters: Query[ProductFilter]):
+    return _with_favourites(request, paginate(selectors.listed_products(filters), page))
+
+
+def _detail(product: Product, request) -> Product:
+    """The product with the viewer's favourite flag and its institution's rating (models go out, so rules apply)."""
+    product.favourited = bool(selectors.favourite_ids(request.ctx.user, [product.pk]))
+    stats = getattr(product.institution, "market_stats", None)
+    product.institution_intro = product.institution.introduction
+    product.institution_rating_average = stats.rating_average if stats else None
+    product.institution_rating_count = stats.rating_count if stats else 0
+    return product
+
+
+@router.get(
+    "/products/{product_id}",
+    permission=PUBLIC,
+    object="marketplace.product",
+    response=ProductDetail,
+    summary="服务产品详情",
+)
+def get_product(request, product_id: int):
+    product = request.ctx.get_or_404(
+        Product.objects.filter(status=Product.Status.LISTED).select_related("institution", "category"), pk=product_id
+    )
+    return _detail(product, request)
+
+
+@router.get(
+    "/products/{product_id}/ratings",
+    permission=PUBLIC,
+    object="marketplace.product",
+    response=Page[RatingOut],
+    summary="服务产品的满意度评价",
+)
+def product_ratings(request, product_id: int, page: Query[PageQuery]):
+    product = request.ctx.get_or_404(Product.objects.filter(status=Product.Status.LISTED), pk=product_id)
+    return paginate(selectors.product_ratings(product), page)
+
+
+@router.post(
+    "/products/{product_id}/favourite",
+    permission=FAVOURITE,
+    object="marketplace.product",
+    response=FavouriteOut,
+    summary="收藏服务产品",
+)
+def favourite_product(request, product_id: int):
+    product = request.ctx.get_or_404(
+        Product.objects.filter(status=Product.Status.LISTED), pk=product_id, permission=PUBLIC
+    )
+    services.favourite(request.ctx.user, product)
+    product.refresh_from_db(fields=["favourite_count"])
+    return {"favourited": True, "favourite_count": product.favourite_count}
+
+
+@router.delete(
+    "/products/{product_id}/favourite",
+    permission=FAVOURITE,
+    object="marketplace.product",
+    response=FavouriteOut,
+    summary="取消收藏",
+)
+def unfavourite_product(request, product_id: int):
+    product = request.ctx.get_or_404(Product.objects.all(), pk=product_id, permission=PUBLIC)
+    services.unfavourite(request.ctx.user, product)
+    product.refresh_from_db(fields=["favourite_count"])
+    return {"favourited": False, "favourite_count": product.favourite_count}
+
+
+@router.get("/favourites", permission=FAVOURITE, response=Page[ProductOut], summary="我的收藏")
+def my_favourites(request, page: Query[PageQuery]):
+    qs = Product.objects.filter(favourites__user=request.ctx.user).select_related("category", "institution")
+    return _with_favourites(request, paginate(qs.order_by("-favourites__id"), page))
+
+
+# -- the institution's own products ------------------------------------------------------------
+def _own(product: Product, request) -> Product:
+    product = _detail(product, request)
+    product.pending_revision = selectors.pending_revision(product)
+    product.last_revision = selectors.latest_revision(product)
+    return product
+
+
+def _own_product(request, product_id: int) -> Product:
+    return request.ctx.get_or_404(Product.objects.select_related("institution", "category"), pk=product_id)
+
+
+@router.get(
+    "/institution/products", permission=PRODUCT_MANAGE, response=Page[OwnProductOut], summary="本机构的服务产品"
+)
+def list_own_products(request, page: Query[PageQuery], filters: Query[OwnProductFilter]):
+    result = paginate(request.ctx.scoped(selectors.products(filters)), page)
+    result["items"] = [_own(p, request) for p in result["items"]]
+    return result
+
+
+@router.post(
+    "/institution/products",
+    permission=PRODUCT_MANAGE,
+    response={201: OwnProductOut},
+    summary="发布服务产品（提交审核）",
+)
+def create_product(request, payload: ProductIn):
+    institution = acting_institution(request.ctx)
+    return 201, _own(services.create_product(institution, payload.dict()), request)
+
+
+@router.get(
+    "/institution/products/{product_id}",
+    permission=PRODUCT_MANAGE,
+    object="marketplace.product",
+    response=OwnProductOut,
+    summary="本机构服务产品详情",
+)
+def get_own_product(request, product_id: int):
+    return _own(_own_product(request, product_id), request)
+
+
+@router.put(
+    "/institution/products/{product_id}",
+    permission=PRODUCT_MANAGE,
+    object="marketplace.product",
+    response=OwnProductOut,
+    summary="修改服务产品（重新审核，已上架版本保持可见）",
+)
+def update_product(request, product_id: int, payload: ProductIn):
+    product = _own_product(request, product_id)
+    return _own(services.update_product(product, payload.dict()), request)
+
+
+@router.post(
+    "/institution/products/{product_id}/unlist",
+    permission=PRODUCT_MANAGE,
+    object="marketplace.product",
+    response=OwnProductOut,
+    summary="下架服务产品",
+)
+def unlist_product(request, product_id: int, payload: UnlistIn):
+    product = _own_product(request, product_id)
+    return _own(services.unlist_product(product, reason=payload.reason), request)
+
+
+@router.post(
+    "/institution/products/{product_id}/relist",
+    permission=PRODUCT_MANAGE,
+    object="marketplace.product",
+    response=OwnProductOut,
+    summary="重新提交上架",
+)
+def relist_product(request, product_id: int):
+    product = _own_product(request, product_id)
+    return _own(services.relist_product(product), request)
+
+
+# -- review queue -----------------------------------------------------------------------------
+def _review_item(revision: ProductRevision) -> dict:
+    product = revision.product
+    is_edit = product.status == Product.Status.LISTED
+    live = None
+    if is_edit:
+        live = {name: getattr(product, name) for name in Product.EDITABLE}
+        live["price"] = str(product.price)
+    return {
+        "id": revision.pk,
+        "number": revision.number,
+        "status": revision.status,
+        "reason": revision.reason,
+        "created_at": revision.created_at,
+        "data": revision.data,
+        "product_id": product.pk,
+        "product_status": product.status,
+        "product_name": product.name,
+        "institution_name": product.institution.name,
+        "is_edit": is_edit,
+        "live": live,
+    }
+
+
+@router.get("/reviews", permission=PRODUCT_REVIEW, response=Page[ReviewItemOut], summary="待审核的服务产品")
+def list_reviews(request, page: Query[PageQuery], status: str = "pending"):
+    qs = ProductRevision.objects.select_related("product", "product__institution")
+    if status in ProductRevision.Status.values:
+        qs = qs.filter(status=status)
+    result = paginate(request.ctx.scoped(qs.order_by("id" if status == "pending" else "-id")), page)
+    result["items"] = [_review_item(r) for r in result["items"]]
+    return result
+
+
+@router.post(
+    "/reviews/{revision_id}",
+    permission=PRODUCT_REVIEW,
+    object="marketplace.productrevision",
+    response=ReviewItemOut,
+    summary="审核服务产品（通过或驳回）",
+)
+def review(request, revision_id: int, payload: ReviewIn):
+    revision = request.ctx.get_or_404(ProductRevision.objects.select_related("product"), pk=revision_id)
+    if payload.decision == "approve":
+        revision = services.approve_revision(revision, reason=payload.reason)
+    else:
+        revision = services.reject_revision(revision, reason=payload.reason)
+    return _review_item(ProductRevision.objects.select_related("product", "product__institution").get(pk=revision.pk))
+
+
+@router.get(
+    "/reviews/products/{product_id}",
+    permission=PRODUCT_REVIEW,
+    object="marketplace.product",
+    response=OwnProductOut,
+    summary="审核时查看产品（含当前上架版本）",
+)
+def review_product(request, product_id: int):
+    return _own(
+        request.ctx.get_or_404(ReviewProduct.objects.select_related("institution", "category"), pk=product_id), request
+    )

@@ -1,0 +1,145 @@
+"""Marketplace reads that need more than a queryset."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from qifu.core import search
+from qifu.marketplace.models import (
+    Application,
+    Category,
+    EnterpriseApplication,
+    Favourite,
+    GovernmentApplication,
+    InstitutionApplication,
+    Product,
+    ProductRevision,
+    Rating,
+)
+from qifu.marketplace.permissions import APPLY, OVERSEE, PROCESS
+from qifu.marketplace.search_index import PRODUCTS
+from qifu.marketplace.transitions import ENTERPRISE, GOVERNMENT, INSTITUTION
+
+SORTS = {
+    "newest": ("-listed_at", "-id"),
+    "popular": ("-application_count", "-id"),
+    "rating": ("-rating_count", "-id"),
+    "price": ("price", "id"),
+}
+
+
+def category_tree(*, active_only: bool = True) -> list[dict]:
+    qs = Category.objects.all().order_by("sort", "id")
+    if active_only:
+        qs = qs.filter(is_active=True)
+    rows = list(qs)
+    tops = [c for c in rows if c.parent_id is None]
+    return [{"category": c, "children": [x for x in rows if x.parent_id == c.pk]} for c in tops]
+
+
+def _search(qs: QuerySet, q: str) -> QuerySet:
+    return search.filter(PRODUCTS, qs, q)
+
+
+def products(filters, *, base: QuerySet | None = None) -> QuerySet[Product]:
+    qs = (base if base is not None else Product.objects.all()).select_related(
+        "category", "category__parent", "institution"
+    )
+    if getattr(filters, "category_id", None):
+        qs = qs.filter(Q(category_id=filters.category_id) | Q(category__parent_id=filters.category_id))
+    if getattr(filters, "institution_id", None):
+        qs = qs.filter(institution_id=filters.institution_id)
+    if getattr(filters, "delivery", None):
+        qs = qs.filter(delivery__in=[filters.delivery, Product.Delivery.BOTH])
+    if getattr(filters, "free", None) is not None:
+        qs = qs.filter(is_free=filters.free)
+    if getattr(filters, "subsidy", None):
+        qs = qs.filter(subsidy_eligible=True)
+    if getattr(filters, "status", None):
+        qs = qs.filter(status=filters.status)
+    order = SORTS.get(getattr(filters, "sort", None) or "newest", SORTS["newest"])
+    if getattr(filters, "q", None):
+        qs = _search(qs, filters.q)
+        if not getattr(filters, "sort", None):
+            order = ("-search_rank", *order)
+    return qs.order_by(*order)
+
+
+def listed_products(filters) -> QuerySet[Product]:
+    return products(filters, base=Product.objects.filter(status=Product.Status.LISTED))
+
+
+def pending_revisions() -> QuerySet[ProductRevision]:
+    return ProductRevision.objects.filter(status=ProductRevision.Status.PENDING).select_related(
+        "product", "product__institution", "product__category"
+    )
+
+
+def pending_revision(product: Product) -> ProductRevision | None:
+    return product.revisions.filter(status=ProductRevision.Status.PENDING).first()
+
+
+def latest_revision(product: Product) -> ProductRevision | None:
+    return product.revisions.order_by("-number").first()
+
+
+def favourite_ids(user, product_ids) -> set[int]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(
+        Favourite.objects.filter(user=user, product_id__in=list(product_ids)).values_list("product_id", flat=True)
+    )
+
+
+def product_ratings(product: Product) -> QuerySet[Rating]:
+    return Rating.objects.filter(product=product).select_related("enterprise").order_by("-id")
+
+
+SIDE_MODELS = {
+    ENTERPRISE: EnterpriseApplication,
+    INSTITUTION: InstitutionApplication,
+    GOVERNMENT: GovernmentApplication,
+}
+SIDE_PERMISSIONS = {ENTERPRISE: APPLY, INSTITUTION: PROCESS, GOVERNMENT: OVERSEE}
+
+
+def applications(side: str, filters=None) -> QuerySet[Application]:
+    """Applications as one side sees them (the caller applies ``ctx.scoped`` for that side's permission)."""
+    qs = SIDE_MODELS[side].objects.select_related("product", "enterprise", "institution", "subsidy_programme")
+    if filters is None:
+        return qs.order_by("-id")
+    if getattr(filters, "status", None):
+        qs = qs.filter(status__in=filters.status.split(","))
+    if getattr(filters, "subsidy_status", None):
+        qs = qs.filter(subsidy_status__in=filters.subsidy_status.split(","))
+    if getattr(filters, "programme_id", None):
+        qs = qs.filter(subsidy_programme_id=filters.programme_id)
+    if getattr(filters, "institution_id", None):
+        qs = qs.filter(institution_id=filters.institution_id)
+    if getattr(filters, "category_id", None):
+        qs = qs.filter(
+            Q(product__category_id=filters.category_id) | Q(product__category__parent_id=filters.category_id)
+        )
+    if getattr(filters, "submitted_from", None):
+        qs = qs.filter(created_at__date__gte=filters.submitted_from)
+    if getattr(filters, "submitted_to", None):
+        qs = qs.filter(created_at__date__lte=filters.submitted_to)
+    if getattr(filters, "q", None):
+        qs = qs.filter(
+            Q(number__icontains=filters.q)
+            | Q(product_name__icontains=filters.q)
+            | Q(enterprise__name__icontains=filters.q)
+        )
+    return qs.order_by("-id")
+
+
+def visible_application(ctx, pk: int) -> tuple[Application, str] | None:
+    """The application if any side the user acts for may see it, with that side."""
+    for side in (ENTERPRISE, INSTITUTION, GOVERNMENT):
+        permission = SIDE_PERMISSIONS[side]
+        if not ctx.has_perm(permission):
+            continue
+        app = ctx.scoped(SIDE_MODELS[side].objects.all(), permission).filter(pk=pk).first()
+        if app is not None:
+            return app, side
+    return None

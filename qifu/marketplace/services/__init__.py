@@ -1,0 +1,1 @@
+"""All marketplace writes. Split by subject: catalogue, applications, ratings, subsidies."""

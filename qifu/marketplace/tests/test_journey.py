@@ -1,0 +1,113 @@
+"""The whole journey across the three sides, and who may make which move."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.test.client import MULTIPART_CONTENT
+
+from qifu.core import tenancy
+from qifu.core.audit_models import AuditEntry
+from qifu.marketplace.models import Application, SubsidyProgramme
+from qifu.marketplace.tests.conftest import apply, pdf
+from qifu.messaging.models import Message  # noqa: F401  (messaging stores in-site messages)
+
+
+def _programme(cast, pk):
+    with tenancy.tenant_scope(cast.tenant):
+        return SubsidyProgramme.objects.get(pk=pk)
+
+
+def test_full_journey_with_subsidy(cast, api, market):
+    owner, operator, staff = api(cast.enterprise_owner), api(cast.institution_operator), api(cast.staff_a)
+    app = apply(owner, market.product)
+    assert app["status"] == "submitted" and app["actions"] == ["cancel"]
+    pk = app["id"]
+
+    # The institution accepts: a subsidy of 50 % capped at 800 is reserved.
+    r = operator.post(f"marketplace/institution/applications/{pk}/accept", {"note": "已安排律师"})
+    assert r.status_code == 200, r.content
+    assert r.json()["subsidy_status"] == "reserved" and Decimal(r.json()["subsidy_amount"]) == Decimal("800.00")
+    assert _programme(cast, market.programme.pk).reserved == Decimal("800.00")
+
+    assert operator.post(f"marketplace/institution/applications/{pk}/start", {}).status_code == 200
+    # Completing needs evidence first.
+    r = operator.post(f"marketplace/institution/applications/{pk}/complete", {})
+    assert r.status_code == 422 and r.json()["code"] == "marketplace.evidence_required"
+    r = operator.post(
+        f"marketplace/institution/applications/{pk}/evidence",
+        {"file": pdf("服务报告.pdf"), "label": "服务报告"},
+        content_type=MULTIPART_CONTENT,
+    )
+    assert r.status_code == 201, r.content
+    file_id = r.json()["id"]
+    assert operator.post(f"marketplace/institution/applications/{pk}/complete", {}).status_code == 200
+
+    # Every side sees the evidence; an unrelated enterprise does not.
+    assert owner.get(f"marketplace/applications/{pk}/files/{file_id}").status_code == 200
+    assert staff.get(f"marketplace/applications/{pk}/files/{file_id}").status_code == 200
+    assert api(market.owner_b).get(f"marketplace/applications/{pk}/files/{file_id}").status_code == 404
+    assert api(cast.staff_b).get(f"marketplace/applications/{pk}/files/{file_id}").status_code == 404
+
+    r = owner.post(f"marketplace/my/applications/{pk}/confirm", {})
+    assert r.status_code == 200 and r.json()["status"] == "confirmed"
+    assert r.json()["survey"]["prompt"] == "请评价律师的专业程度"
+    r = owner.post(f"marketplace/my/applications/{pk}/rate", {"score": 5, "reasons": ["专业"], "comment": "很好"})
+    assert r.status_code == 200 and r.json()["status"] == "rated", r.content
+
+    detail = staff.get(f"marketplace/applications/{pk}").json()
+    assert detail["actions"] == ["verify_subsidy", "refuse_subsidy"]
+    assert staff.get("marketplace/subsidies").json()["total"] == 1
+    r = staff.post(f"marketplace/subsidies/{pk}/verify", {"note": "材料齐全"})
+    assert r.status_code == 200 and r.json()["status"] == "subsidy_verified"
+    programme = _programme(cast, market.programme.pk)
+    assert (programme.reserved, programme.consumed) == (Decimal("0.00"), Decimal("800.00"))
+
+    # The timeline is the same for all three sides.
+    steps = [e["action"] for e in owner.get(f"marketplace/my/applications/{pk}").json()["events"]]
+    assert steps == ["submit", "accept", "start", "complete", "confirm", "rate", "verify_subsidy"]
+    assert [e["action"] for e in operator.get(f"marketplace/institution/applications/{pk}").json()["events"]] == steps
+    with tenancy.tenant_scope(cast.tenant):
+        actions = set(
+            AuditEntry.objects.filter(object_type="marketplace.application", object_id=str(pk)).values_list(
+                "action", flat=True
+            )
+        )
+    assert {"marketplace.application.accept", "marketplace.application.verify_subsidy"} <= actions
+
+    # Ratings aggregate on the product and appear publicly.
+    product = api(None).get(f"marketplace/products/{market.product.pk}").json()
+    assert product["rating_count"] == 1 and Decimal(product["rating_average"]) == Decimal("5.0")
+    assert product["institution_rating_count"] == 1
+
+
+def test_each_move_only_by_its_side(cast, api, market):
+    owner, operator = api(cast.enterprise_owner), api(cast.institution_operator)
+    pk = apply(owner, market.product)["id"]
+    # The enterprise cannot accept its own application (no permission for the institution side).
+    assert owner.post(f"marketplace/institution/applications/{pk}/accept", {}).status_code == 403
+    # Another institution cannot see or accept it.
+    other = api(market.other_admin)
+    assert other.post(f"marketplace/institution/applications/{pk}/accept", {}).status_code == 404
+    assert other.get(f"marketplace/institution/applications/{pk}").status_code == 404
+    # Another enterprise cannot cancel or see it.
+    assert api(market.owner_b).post(f"marketplace/my/applications/{pk}/cancel", {"reason": "x"}).status_code == 404
+    # Staff of another town do not see it; staff of its town do.
+    assert api(cast.staff_b).get(f"marketplace/applications/{pk}").status_code == 404
+    assert api(cast.staff_a).get(f"marketplace/applications/{pk}").status_code == 200
+    # The institution cannot confirm (enterprise side).
+    assert operator.post(f"marketplace/my/applications/{pk}/confirm", {}).status_code == 403
+    # Wrong state: confirming a submitted application is refused and changes nothing.
+    r = owner.post(f"marketplace/my/applications/{pk}/confirm", {})
+    assert r.status_code == 422 and r.json()["code"] == "marketplace.application_state"
+    with tenancy.tenant_scope(cast.tenant):
+        assert Application.objects.get(pk=pk).status == "submitted"
+
+
+def test_double_accept_is_refused(cast, api, market):
+    owner, operator = api(cast.enterprise_owner), api(cast.institution_operator)
+    pk = apply(owner, market.product)["id"]
+    assert operator.post(f"marketplace/institution/applications/{pk}/accept", {}).status_code == 200
+    r = operator.post(f"marketplace/institution/applications/{pk}/accept", {})
+    assert r.status_code == 422
+    assert _programme(cast, market.programme.pk).reserved == Decimal("800.00")
