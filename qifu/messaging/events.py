@@ -125,3 +125,20 @@ VERIFICATION_CODE = define(
     category="verification",
     channels=("sms",),
 )
+
+# Labels of message categories (what users opt out of in their preferences).
+CATEGORY_LABELS = {
+    "verification": "验证码",
+    "review": "审核结果",
+    "application": "申请进度",
+    "appeal": "诉求办理",
+    "expiry": "到期提醒",
+    "policy": "政策推送",
+    "notice": "通知公告",
+    "activity": "活动推广",
+}
+ESSENTIAL_CATEGORIES = {"verification", "review"}
+
+
+def category_label(code: str) -> str:
+    return CATEGORY_LABELS.get(code, code)

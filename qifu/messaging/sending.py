@@ -1,0 +1,379 @@
+"""Console-side writes: templates (versioned), event rules, manual sends (immediate, scheduled, bulk).
+
+Send state machine (one table; every transition is a function here or in ``tasks``):
+
+============  ===========================  ==========================================
+from          to                           by
+============  ===========================  ==========================================
+(new)         queued / scheduled           ``create_send``
+scheduled     queued… running              ``tasks.run_send`` at the scheduled time
+queued        running                      ``tasks.run_send`` (conditional update)
+scheduled     cancelled                    ``cancel_send`` (conditional update)
+queued        cancelled                    ``cancel_send`` (before a worker picks it up)
+running       completed                    ``tasks.run_send`` when no row is open
+============  ===========================  ==========================================
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from qifu.core import audit, jobs, tenancy
+from qifu.core.errors import ApiError, Conflict, RuleViolation
+from qifu.core.files_models import StoredFile
+from qifu.messaging import events
+from qifu.messaging.models import EventRule, Send, Template
+from qifu.messaging.render import VariableError, check
+from qifu.messaging.segments import KINDS as SEGMENT_KINDS
+from qifu.messaging.segments import SegmentError, read_list
+
+RUN_SEND = "messaging.run_send"
+PROVIDER_CHANNELS = ("sms", "wechat")  # need the provider's template id
+MAX_SCHEDULE_AHEAD = timedelta(days=90)
+TRANSITIONS = {
+    Send.Status.SCHEDULED: {Send.Status.RUNNING, Send.Status.CANCELLED},
+    Send.Status.QUEUED: {Send.Status.RUNNING, Send.Status.CANCELLED},
+    Send.Status.RUNNING: {Send.Status.COMPLETED, Send.Status.FAILED},
+}
+
+
+def _bad(code: str, message: str, **detail) -> ApiError:
+    return ApiError(f"messaging.{code}", message, status=422, detail=detail or None)
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+
+def _validate_template(channel: str, title: str, body: str, variables: list[str], provider_template_id: str, params):
+    if channel not in events.KNOWN_CHANNELS:
+        raise _bad("bad_channel", f"未知渠道 {channel}")
+    for name in variables:
+        if not name.isidentifier():
+            raise _bad("bad_variable", f"变量名「{name}」不合法：只能用字母、数字和下划线，且不以数字开头")
+    declared = set(variables) | events.RECIPIENT_VARIABLES
+    texts = [title, body, *[str(v) for v in (params or {}).values()]]
+    for text in texts:
+        try:
+            used = events.placeholders(text)
+        except ValueError as exc:
+            raise _bad("bad_placeholder", str(exc)) from None
+        undeclared = used - declared
+        if undeclared:
+            raise _bad(
+                "undeclared_variable",
+                f"模板使用了未声明的变量 {'、'.join(sorted(undeclared))}，请在变量列表中声明",
+                variables=sorted(undeclared),
+            )
+    if channel in PROVIDER_CHANNELS and not provider_template_id:
+        raise _bad(
+            "provider_template_required", "短信和微信模板必须填写服务商模板编号（阿里云模板 CODE / 微信模板 ID）"
+        )
+
+
+@transaction.atomic
+def create_template(
+    *,
+    code: str,
+    name: str,
+    channel: str,
+    body: str,
+    title: str = "",
+    category: str = "",
+    variables: list[str] | None = None,
+    provider_template_id: str = "",
+    provider_params: dict | None = None,
+) -> Template:
+    variables = list(dict.fromkeys(variables or []))
+    _validate_template(channel, title, body, variables, provider_template_id, provider_params)
+    if Template.objects.filter(code=code, channel=channel).exists():
+        raise Conflict("messaging.template_exists", f"编码为 {code} 的{_channel_label(channel)}模板已存在，请新建版本")
+    template = Template.objects.create(
+        code=code,
+        name=name,
+        channel=channel,
+        category=category,
+        title=title,
+        body=body,
+        variables=variables,
+        provider_template_id=provider_template_id,
+        provider_params=provider_params or {},
+        version=1,
+        is_current=True,
+    )
+    audit.record("messaging.template.create", template, changes=audit.diff({}, audit.snapshot(template)))
+    return template
+
+
+@transaction.atomic
+def new_template_version(template: Template, **changes) -> Template:
+    """Edit = a new current version; sends keep the version they were rendered with."""
+    current = Template.objects.select_for_update().get(code=template.code, channel=template.channel, is_current=True)
+    fields = {
+        "name": current.name,
+        "category": current.category,
+        "title": current.title,
+        "body": current.body,
+        "variables": current.variables,
+        "provider_template_id": current.provider_template_id,
+        "provider_params": current.provider_params,
+        "is_active": current.is_active,
+    }
+    fields.update({k: v for k, v in changes.items() if v is not None})
+    fields["variables"] = list(dict.fromkeys(fields["variables"]))
+    _validate_template(
+        current.channel,
+        fields["title"],
+        fields["body"],
+        fields["variables"],
+        fields["provider_template_id"],
+        fields["provider_params"],
+    )
+    before = audit.snapshot(current)
+    Template.objects.filter(pk=current.pk).update(is_current=False)
+    version = Template.objects.create(
+        code=current.code, channel=current.channel, version=current.version + 1, is_current=True, **fields
+    )
+    audit.record("messaging.template.version", version, changes=audit.diff(before, audit.snapshot(version)))
+    return version
+
+
+@transaction.atomic
+def set_template_active(template: Template, active: bool) -> Template:
+    current = Template.objects.select_for_update().get(code=template.code, channel=template.channel, is_current=True)
+    if current.is_active == active:
+        return current
+    current.is_active = active
+    current.save(update_fields=["is_active", "updated_at"])
+    audit.record(
+        "messaging.template.enable" if active else "messaging.template.disable",
+        current,
+        changes={"is_active": {"before": not active, "after": active}},
+    )
+    return current
+
+
+def _channel_label(channel: str) -> str:
+    from qifu.messaging.models import ChannelKind
+
+    return dict(ChannelKind.choices).get(channel, channel)
+
+
+# --- event rules ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_rule(*, event: str, is_enabled: bool, channels: list[str], templates: dict[str, str]) -> EventRule:
+    try:
+        definition = events.get(event)
+    except events.UnknownEvent:
+        raise _bad("unknown_event", f"事件 {event} 不存在") from None
+    channels = [c for c in dict.fromkeys(channels) if c != "inapp"]
+    bad = set(channels) - set(events.KNOWN_CHANNELS)
+    if bad:
+        raise _bad("bad_channel", f"未知渠道 {'、'.join(sorted(bad))}")
+    if definition.essential and not is_enabled:
+        raise RuleViolation("messaging.essential_event", "必达事件（验证码、审核结果等）不能停用，只能调整渠道")
+    clean_templates = {}
+    for channel, code in (templates or {}).items():
+        if not code:
+            continue
+        if channel not in events.KNOWN_CHANNELS:
+            raise _bad("bad_channel", f"未知渠道 {channel}")
+        template = Template.objects.filter(code=code, channel=channel, is_current=True).first()
+        if template is None:
+            raise _bad("unknown_template", f"{_channel_label(channel)}模板 {code} 不存在")
+        undeclared = set(template.variables) - set(definition.variables)
+        if undeclared:
+            raise _bad(
+                "template_variables",
+                f"模板 {code} 需要变量 {'、'.join(sorted(undeclared))}，但事件「{definition.label}」不提供",
+            )
+        clean_templates[channel] = code
+    for channel in channels:
+        if channel in PROVIDER_CHANNELS and channel not in clean_templates:
+            raise _bad("template_required", f"{_channel_label(channel)}渠道必须选择已登记服务商模板编号的模板")
+    rule = EventRule.objects.select_for_update().filter(event=event).first()
+    before = audit.snapshot(rule) if rule else {}
+    if rule is None:
+        rule = EventRule(event=event)
+    rule.is_enabled = is_enabled
+    rule.channels = channels
+    rule.templates = clean_templates
+    rule.save()
+    audit.record("messaging.rule.save", rule, changes=audit.diff(before, audit.snapshot(rule)))
+    return rule
+
+
+# --- sends ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def upload_list(upload, *, kind: str) -> tuple[StoredFile, list[str], list[str]]:
+    """Store an uploaded list of phones or credit codes and check its rows."""
+    from qifu.core import files
+
+    if kind not in ("phones", "credit_codes"):
+        raise _bad("bad_list_kind", "名单类型只能是手机号（phones）或统一社会信用代码（credit_codes）")
+    stored = files.save_upload(upload, purpose=f"messaging.{kind}", allowed=("xlsx", "csv"))
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(stored.storage_name, "rb") as fh:
+        raw = fh.read()
+    try:
+        valid, invalid = read_list(raw, kind)
+    except SegmentError as exc:
+        raise _bad("list_too_long", str(exc)) from None
+    except Exception:  # a damaged workbook: the user must fix the file
+        raise _bad("bad_list_file", "名单文件无法读取，请上传第一列为手机号或信用代码的 Excel/CSV 文件") from None
+    if not valid:
+        raise _bad("empty_list", "名单中没有有效的号码或信用代码（第一列）")
+    return stored, valid, invalid
+
+
+def _check_segment(segment: dict, upload: StoredFile | None) -> dict:
+    kind = segment.get("kind")
+    if kind not in SEGMENT_KINDS:
+        raise _bad("bad_segment", "请选择接收人范围")
+    clean: dict = {"kind": kind}
+    if kind == "users":
+        ids = [int(i) for i in segment.get("user_ids") or []]
+        if not ids:
+            raise _bad("bad_segment", "请选择接收用户")
+        clean["user_ids"] = ids
+    elif kind == "industry":
+        codes = [str(c).strip() for c in segment.get("codes") or [] if str(c).strip()]
+        if not codes:
+            raise _bad("bad_segment", "请选择行业")
+        clean["codes"] = codes
+    elif kind == "town":
+        ids = [int(i) for i in segment.get("town_ids") or []]
+        if not ids:
+            raise _bad("bad_segment", "请选择镇街")
+        clean["town_ids"] = ids
+    elif kind == "tag":
+        from qifu.messaging.segments import TAG_RESOLVERS
+
+        tags = [str(t).strip() for t in segment.get("tags") or [] if str(t).strip()]
+        if not tags:
+            raise _bad("bad_segment", "请选择企业标签")
+        if not TAG_RESOLVERS:
+            raise _bad("tags_unavailable", "企业标签功能尚未启用，请改用行业、镇街或名单")
+        clean["tags"] = tags
+    elif kind == "role":
+        from qifu.access.models import Role
+
+        role = str(segment.get("role") or "")
+        if not Role.objects.filter(code=role).exists():
+            raise _bad("bad_segment", "角色不存在")
+        clean["role"] = role
+    elif kind in ("phones", "credit_codes"):
+        if upload is None or upload.purpose != f"messaging.{kind}":
+            raise _bad("list_required", "请先上传名单文件（第一列为手机号或统一社会信用代码）")
+    return clean
+
+
+@transaction.atomic
+def create_send(
+    *,
+    title: str,
+    channels: list[str],
+    segment: dict,
+    template_code: str = "",
+    text: str = "",
+    variables: dict | None = None,
+    link: str = "",
+    category: str = "notice",
+    scheduled_at=None,
+    upload: StoredFile | None = None,
+) -> Send:
+    channels = list(dict.fromkeys(channels))
+    if not channels:
+        raise _bad("no_channel", "请至少选择一个发送渠道")
+    bad = set(channels) - set(events.KNOWN_CHANNELS)
+    if bad:
+        raise _bad("bad_channel", f"未知渠道 {'、'.join(sorted(bad))}")
+    variables = {str(k): "" if v is None else str(v) for k, v in (variables or {}).items()}
+    templates: dict[str, int] = {}
+    texts: dict[str, str] = {}
+    if template_code:
+        declared: set[str] | None = None
+        for channel in channels:
+            template = Template.objects.filter(code=template_code, channel=channel, is_current=True).first()
+            if template is None or not template.is_active:
+                raise _bad(
+                    "template_missing",
+                    f"模板 {template_code} 没有可用的{_channel_label(channel)}版本，请先维护模板或去掉该渠道",
+                )
+            templates[channel] = template.pk
+            declared = (declared or set()) | set(template.variables)
+        try:
+            check(declared or set(), variables, what=f"模板 {template_code}")
+        except VariableError as exc:
+            raise _bad("variables", str(exc), missing=exc.missing, extra=exc.extra) from None
+        category = Template.objects.get(pk=templates[channels[0]]).category or category
+    else:
+        if not text.strip():
+            raise _bad("no_content", "请选择模板或填写消息内容")
+        provider = set(channels) & set(PROVIDER_CHANNELS)
+        if provider:
+            raise _bad("template_required", "短信和微信只能按服务商审核过的模板发送，请选择模板")
+        try:
+            used = events.placeholders(text)
+        except ValueError as exc:
+            raise _bad("bad_placeholder", str(exc)) from None
+        try:
+            check(used - events.RECIPIENT_VARIABLES, variables, what="消息内容")
+        except VariableError as exc:
+            raise _bad("variables", str(exc), missing=exc.missing, extra=exc.extra) from None
+        texts = {channel: text for channel in channels}
+    now = timezone.now()
+    if scheduled_at is not None:
+        if scheduled_at <= now + timedelta(seconds=30):
+            raise _bad("schedule_past", "计划发送时间必须晚于当前时间至少 1 分钟")
+        if scheduled_at > now + MAX_SCHEDULE_AHEAD:
+            raise _bad("schedule_far", "计划发送时间不能超过 90 天")
+    clean_segment = _check_segment(segment or {}, upload)
+    send = Send.objects.create(
+        kind=Send.Kind.MANUAL,
+        status=Send.Status.SCHEDULED if scheduled_at else Send.Status.QUEUED,
+        title=title,
+        category=category or "notice",
+        essential=False,
+        channels=channels,
+        template_code=template_code,
+        templates=templates,
+        texts=texts,
+        variables=variables,
+        link=link,
+        segment=clean_segment,
+        upload=upload if clean_segment["kind"] in ("phones", "credit_codes") else None,
+        scheduled_at=scheduled_at,
+    )
+    audit.record("messaging.send.create", send, changes=audit.diff({}, audit.snapshot(send)))
+    tenant = tenancy.current_tenant()
+    if scheduled_at:
+        transaction.on_commit(lambda: jobs.enqueue(RUN_SEND, tenant, eta=scheduled_at, send_id=send.pk))
+    else:
+        transaction.on_commit(lambda: jobs.enqueue(RUN_SEND, tenant, send_id=send.pk))
+    return send
+
+
+@transaction.atomic
+def cancel_send(send: Send) -> Send:
+    """Cancel a send that has not started; the conditional update loses cleanly to a starting worker."""
+    if Send.Status.CANCELLED not in TRANSITIONS.get(send.status, set()):
+        raise RuleViolation(
+            "messaging.cannot_cancel",
+            f"发送「{send.title}」当前状态为{send.get_status_display()}，只有未开始的发送可以取消",
+        )
+    before = send.status
+    now = timezone.now()
+    changed = Send.objects.filter(pk=send.pk, status=before).update(status=Send.Status.CANCELLED, cancelled_at=now)
+    send.refresh_from_db()
+    if not changed:
+        raise RuleViolation("messaging.cannot_cancel", "发送已经开始，不能再取消")
+    audit.record("messaging.send.cancel", send, changes={"status": {"before": before, "after": send.status}})
+    return send
