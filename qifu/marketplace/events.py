@@ -21,31 +21,31 @@ PRODUCT_REJECTED = define(
 APPLICATION_SUBMITTED = define(
     "marketplace.application.submitted",
     "收到新的服务申请",
-    variables=V + ("deadline",),
+    variables=(*V, "deadline"),
     default_text="{enterprise}申请了「{product}」（{number}），请于{deadline}前受理。",
 )
 APPLICATION_REMINDER = define(
     "marketplace.application.reminder",
     "服务申请受理催办",
-    variables=V + ("deadline",),
+    variables=(*V, "deadline"),
     default_text="服务申请 {number}（{product}）尚未受理，受理截止时间为{deadline}。",
 )
 APPLICATION_PROGRESS = define(
     "marketplace.application.progress",
     "服务申请进度更新",
-    variables=V + ("status",),
+    variables=(*V, "status"),
     default_text="服务申请 {number}（{product}）{status}。{reason}",
 )
 APPLICATION_RATED = define(
     "marketplace.application.rated",
     "收到满意度评价",
-    variables=V + ("score",),
+    variables=(*V, "score"),
     default_text="{enterprise}对「{product}」（{number}）作出了 {score} 星评价。",
 )
 SUBSIDY_RESULT = define(
     "marketplace.subsidy.result",
     "服务补贴核销结果",
     essential=True,
-    variables=V + ("amount", "status"),
+    variables=(*V, "amount", "status"),
     default_text="服务申请 {number}（{product}）的服务补贴{status}，金额 {amount} 元。{reason}",
 )

@@ -89,7 +89,7 @@ def clean_submission(fields: list[dict[str, Any]], data: dict[str, Any]) -> dict
             errors.setdefault(f"form_data.{key}", []).append("表单中没有此字段")
     result: dict[str, Any] = {}
     for field in fields:
-        key, label, kind = field["key"], field["label"], field["type"]
+        key, label, _kind = field["key"], field["label"], field["type"]
         value = data.get(key)
         empty = value is None or value == "" or value == []
         if empty:

@@ -43,7 +43,11 @@ def _context(app: Application, **extra) -> dict[str, Any]:
 
 
 def _lock(app: Application) -> Application:
-    return Application.objects.select_for_update().select_related("product", "enterprise", "institution").get(pk=app.pk)
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("product", "enterprise", "institution")
+        .get(pk=app.pk)
+    )
 
 
 def _move(app: Application, action: str, side: str, *, note: str = "", **fields) -> Application:
@@ -95,7 +99,9 @@ def apply(*, enterprise, product: Product, data: dict[str, Any]) -> Application:
     if enterprise.certification != "certified":
         raise RuleViolation("marketplace.enterprise_not_certified", "企业认证通过后才能申请服务产品，请先完成企业认证")
     # Lock the product so two simultaneous submits of the same enterprise cannot both pass the duplicate check.
-    product = Product.objects.select_for_update().select_related("institution", "category").get(pk=product.pk)
+    product = (
+        Product.objects.select_for_update(of=("self",)).select_related("institution", "category").get(pk=product.pk)
+    )
     if product.status != Product.Status.LISTED:
         raise RuleViolation("marketplace.product_unavailable", "该产品已下架或未上架，暂不能申请")
     if Application.objects.filter(enterprise=enterprise, product=product, status__in=OPEN_STATES).exists():

@@ -167,7 +167,7 @@ def update_product(product: Product, data: dict[str, Any]) -> Product:
 
 @transaction.atomic
 def approve_revision(revision: ProductRevision, *, reason: str = "") -> ProductRevision:
-    revision = ProductRevision.objects.select_for_update().select_related("product").get(pk=revision.pk)
+    revision = ProductRevision.objects.select_for_update(of=("self",)).select_related("product").get(pk=revision.pk)
     sources, target = REVISION_TRANSITIONS["approve"]
     if revision.status not in sources:
         raise RuleViolation("marketplace.revision_state", f"该版本{revision.get_status_display()}，不能再审核")
