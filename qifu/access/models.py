@@ -80,3 +80,63 @@ class RoleAssignment(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "user", "organisation", "role"], name="access_assignment_unique")
         ]
+
+
+class Dictionary(TenantOwned):
+    """A named list of codes and labels (字典) other capabilities read through ``selectors.dictionary``."""
+
+    code = models.SlugField("编码", max_length=60)
+    name = models.CharField("名称", max_length=100)
+    description = models.CharField("说明", max_length=300, blank=True)
+    is_builtin = models.BooleanField("内置", default=False)
+
+    class Meta:
+        verbose_name = "字典"
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "code"], name="access_dictionary_unique_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DictionaryItem(TenantOwned):
+    dictionary = models.ForeignKey(Dictionary, on_delete=models.CASCADE, related_name="items")
+    value = models.CharField("值", max_length=60)
+    label = models.CharField("显示名", max_length=100)
+    sort = models.IntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "字典项"
+        ordering = ["sort", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "dictionary", "value"], name="access_dictitem_unique_value")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Parameter(TenantOwned):
+    """A system parameter (参数配置) of the tenant, read through ``selectors.parameter(key, default)``."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "文本"
+        INTEGER = "integer", "整数"
+        BOOLEAN = "boolean", "是/否"
+        JSON = "json", "JSON"
+
+    key = models.CharField("参数键", max_length=100)
+    name = models.CharField("参数名称", max_length=100)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    value = models.TextField("参数值", blank=True)
+    description = models.CharField("说明", max_length=300, blank=True)
+    is_builtin = models.BooleanField("内置", default=False)
+
+    class Meta:
+        verbose_name = "系统参数"
+        ordering = ["key"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="access_parameter_unique_key")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,11 +1,26 @@
-"""Writes for roles and assignments."""
+"""Writes for roles, security profiles, assignments, dictionaries and parameters.
+
+Every grant is checked against what the acting user holds (``guard``): nobody can
+give a role — or themselves — a permission code, a data scope, a field visibility
+or a role assignment they do not hold.
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 
-from qifu.access.models import Role, RoleAssignment
-from qifu.core import audit, permissions
+from qifu.access.models import (
+    Dictionary,
+    DictionaryItem,
+    Parameter,
+    Role,
+    RoleAssignment,
+    SecurityProfile,
+    UserSecurityProfile,
+)
+from qifu.core import audit, context, fieldrules, permissions
+from qifu.core.errors import Conflict, Forbidden, RuleViolation
 
 BUILTIN_ROLES = {
     permissions.TENANT_ADMIN: ("租户管理员", Role.DataScope.ALL),
@@ -21,6 +36,16 @@ BUILTIN_ROLES = {
 BUILTIN_FIELD_RULES = {
     permissions.DISTRICT_STAFF: {"orgs.enterprise": {"legal_rep_id_number": "masked"}},
     permissions.AUDITOR: {"orgs.enterprise": {"legal_rep_id_number": "masked", "contact_phone": "masked"}},
+}
+
+# How far a data scope reaches, for the "no broader than your own" check.
+_SCOPE_RANK = {
+    context.SCOPE_SELF: 1,
+    context.SCOPE_ORG: 2,
+    context.SCOPE_ORG_AND_BELOW: 3,
+    context.SCOPE_ORG_AND_BELOW_OR_SELF: 3,
+    context.SCOPE_CUSTOM: 3,
+    context.SCOPE_ALL: 9,
 }
 
 
@@ -47,9 +72,407 @@ def ensure_builtin_roles() -> dict[str, Role]:
     return roles
 
 
+# -- the escalation guard ------------------------------------------------------------
+class Guard:
+    """What the acting user may hand out: their own codes, scope reach, visible fields, organisations."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.unlimited = ctx.is_platform_admin
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return self.ctx.permissions
+
+    def permissions(self, old: list[str], new: list[str]) -> None:
+        if self.unlimited:
+            return
+        changed = set(old) ^ set(new)
+        missing = sorted(changed - self.codes)
+        if missing:
+            labels = "、".join(permissions.REGISTRY[c].label if c in permissions.REGISTRY else c for c in missing)
+            raise Forbidden(
+                f"不能授予或收回您自己没有的权限：{labels}", code="access.escalation", detail={"permissions": missing}
+            )
+
+    def scope(self, scope: str, profile: SecurityProfile | None) -> None:
+        if self.unlimited:
+            return
+        mine = max((_SCOPE_RANK.get(r.data_scope, 0) for r in self.ctx.roles), default=0)
+        if _SCOPE_RANK.get(scope, 0) > mine:
+            raise Forbidden("不能授予比您自己更大的数据范围", code="access.escalation", detail={"data_scope": scope})
+        if profile is not None and mine < _SCOPE_RANK[context.SCOPE_ALL]:
+            self.organisations(list(profile.organisations.all()))
+
+    def organisations(self, orgs: list) -> None:
+        """Every organisation must lie within the actor's own reach (their organisation's subtree)."""
+        if self.unlimited:
+            return
+        if any(r.data_scope == context.SCOPE_ALL for r in self.ctx.roles):
+            return
+        home = self.ctx.organisation
+        outside = [o.name for o in orgs if home is None or not o.path.startswith(home.path)]
+        if outside:
+            raise Forbidden(
+                f"不能授权您管辖范围以外的组织：{'、'.join(outside)}",
+                code="access.escalation",
+                detail={"organisations": outside},
+            )
+
+    def field_rules(self, old: dict, new: dict) -> None:
+        """A role may not show a field more openly than the actor sees it."""
+        if self.unlimited:
+            return
+        saved = self.ctx.permission
+        self.ctx.permission = permissions.AUTHENTICATED  # the actor's visibility across all their roles
+        try:
+            for label in set(old) | set(new):
+                mine = fieldrules.rules_for(self.ctx, label)
+                for name, my_rule in mine.items():
+                    before = (old.get(label) or {}).get(name, fieldrules.VISIBLE)
+                    after = (new.get(label) or {}).get(name, fieldrules.VISIBLE)
+                    rank = fieldrules._RANK
+                    if rank[after] < rank[my_rule] and rank[after] < rank[before]:
+                        field = fieldrules.field_labels(label, [name])[0]
+                        raise Forbidden(
+                            f"不能把字段「{field}」放宽到比您自己可见的程度更高",
+                            code="access.escalation",
+                            detail={"field": f"{label}.{name}"},
+                        )
+        finally:
+            self.ctx.permission = saved
+
+    def role(self, role: Role) -> None:
+        """Assigning ``role`` hands out all of it."""
+        self.permissions([], list(role.permissions or []))
+        self.scope(role.data_scope, role.security_profile)
+
+
+# -- roles ---------------------------------------------------------------------------
+def _clean_permissions(codes: list[str]) -> list[str]:
+    unknown = sorted({c for c in codes if c not in permissions.REGISTRY})
+    if unknown:
+        raise RuleViolation(
+            "access.unknown_permission", f"权限码不存在：{'、'.join(unknown)}", detail={"permissions": unknown}
+        )
+    return sorted(set(codes))
+
+
+def _clean_rules(rules: dict) -> dict:
+    try:
+        return fieldrules.validate_rules(rules or {})
+    except ValueError as exc:
+        raise RuleViolation("access.bad_field_rule", str(exc))
+
+
+def _check_scope(scope: str, profile: SecurityProfile | None) -> None:
+    if scope not in context.SCOPE_KINDS:
+        raise RuleViolation("access.bad_scope", f"数据范围「{scope}」无效")
+    if scope == context.SCOPE_CUSTOM and profile is None:
+        raise RuleViolation("access.profile_required", "数据范围为「自定义」时必须选择安全配置文件")
+
+
 @transaction.atomic
-def assign_role(user, organisation, role: Role) -> RoleAssignment:
+def create_role(
+    ctx,
+    *,
+    code: str,
+    name: str,
+    description: str = "",
+    permissions_: list[str] | None = None,
+    data_scope: str = context.SCOPE_SELF,
+    security_profile: SecurityProfile | None = None,
+    field_rules: dict | None = None,
+) -> Role:
+    codes = _clean_permissions(permissions_ or [])
+    rules = _clean_rules(field_rules or {})
+    _check_scope(data_scope, security_profile)
+    guard = Guard(ctx)
+    guard.permissions([], codes)
+    guard.scope(data_scope, security_profile)
+    guard.field_rules({}, rules)
+    if Role.objects.filter(code=code).exists():
+        raise Conflict("access.role_code_taken", f"角色编码「{code}」已被使用")
+    role = Role.objects.create(
+        code=code,
+        name=name,
+        description=description,
+        permissions=codes,
+        data_scope=data_scope,
+        security_profile=security_profile if data_scope == context.SCOPE_CUSTOM else None,
+        field_rules=rules,
+    )
+    audit.record("access.role.create", role, changes=audit.diff({}, audit.snapshot(role)))
+    return role
+
+
+@transaction.atomic
+def update_role(
+    ctx,
+    role: Role,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    permissions_: list[str] | None = None,
+    data_scope: str | None = None,
+    security_profile: SecurityProfile | None = None,
+    field_rules: dict | None = None,
+) -> Role:
+    role = Role.objects.select_for_update().get(pk=role.pk)
+    before = audit.snapshot(role)
+    guard = Guard(ctx)
+    if permissions_ is not None:
+        codes = _clean_permissions(permissions_)
+        if role.is_builtin and codes != sorted(role.permissions):
+            raise RuleViolation("access.builtin_role", "内置角色的权限随系统版本维护，不能修改；请复制为新角色后调整")
+        guard.permissions(role.permissions, codes)
+        role.permissions = codes
+    if data_scope is not None:
+        _check_scope(data_scope, security_profile)
+        if data_scope != role.data_scope or (security_profile and security_profile.pk != role.security_profile_id):
+            guard.scope(data_scope, security_profile)
+        role.data_scope = data_scope
+        role.security_profile = security_profile if data_scope == context.SCOPE_CUSTOM else None
+    if field_rules is not None:
+        rules = _clean_rules(field_rules)
+        guard.field_rules(role.field_rules or {}, rules)
+        role.field_rules = rules
+    if name is not None:
+        role.name = name
+    if description is not None:
+        role.description = description
+    role.save()
+    audit.record("access.role.update", role, changes=audit.diff(before, audit.snapshot(role)))
+    return role
+
+
+@transaction.atomic
+def copy_role(ctx, role: Role, *, code: str, name: str) -> Role:
+    return create_role(
+        ctx,
+        code=code,
+        name=name,
+        description=role.description,
+        permissions_=list(role.permissions or []),
+        data_scope=role.data_scope,
+        security_profile=role.security_profile,
+        field_rules=role.field_rules or {},
+    )
+
+
+@transaction.atomic
+def delete_role(ctx, role: Role) -> None:
+    role = Role.objects.select_for_update().get(pk=role.pk)
+    if role.is_builtin:
+        raise RuleViolation("access.builtin_role", "内置角色不能删除")
+    holders = RoleAssignment.objects.filter(role=role).count()
+    if holders:
+        raise Conflict(
+            "access.role_in_use", f"角色仍分配给 {holders} 人次，请先收回后再删除", detail={"assignments": holders}
+        )
+    Guard(ctx).permissions(role.permissions, [])
+    audit.record("access.role.delete", role, changes=audit.diff(audit.snapshot(role), {}))
+    role.delete()
+
+
+# -- assignments -----------------------------------------------------------------------
+@transaction.atomic
+def assign_role(user, organisation, role: Role, ctx=None) -> RoleAssignment:
+    """Give ``user`` ``role`` in ``organisation``. With ``ctx`` the actor's reach is checked."""
+    if ctx is not None:
+        guard = Guard(ctx)
+        guard.role(role)
+        guard.organisations([organisation])
+        from qifu.orgs.models import Membership
+
+        if not Membership.objects.filter(user=user, organisation=organisation).exists():
+            raise RuleViolation("access.not_member", "请先把该用户加入此组织，再分配角色")
     assignment, created = RoleAssignment.objects.get_or_create(user=user, organisation=organisation, role=role)
     if created:
-        audit.record("access.role.assign", assignment, changes={"role": {"before": None, "after": role.code}})
+        audit.record(
+            "access.role.assign",
+            assignment,
+            object_repr=f"{user} @ {organisation}",
+            changes={"role": {"before": None, "after": role.code}},
+        )
     return assignment
+
+
+@transaction.atomic
+def revoke_assignment(ctx, assignment: RoleAssignment) -> None:
+    guard = Guard(ctx)
+    guard.role(assignment.role)
+    guard.organisations([assignment.organisation])
+    audit.record(
+        "access.role.revoke",
+        assignment,
+        object_repr=f"{assignment.user} @ {assignment.organisation}",
+        changes={"role": {"before": assignment.role.code, "after": None}},
+    )
+    assignment.delete()
+
+
+# -- security profiles -------------------------------------------------------------------
+def _profile_snapshot(profile: SecurityProfile) -> dict:
+    return {"name": profile.name, "organisations": sorted(profile.organisations.values_list("id", flat=True))}
+
+
+@transaction.atomic
+def save_profile(ctx, profile: SecurityProfile | None, *, name: str, organisations: list) -> SecurityProfile:
+    Guard(ctx).organisations(organisations)
+    if SecurityProfile.objects.filter(name=name).exclude(pk=getattr(profile, "pk", None)).exists():
+        raise Conflict("access.profile_name_taken", f"已有名为「{name}」的安全配置文件")
+    before = _profile_snapshot(profile) if profile else {}
+    if profile is None:
+        profile = SecurityProfile.objects.create(name=name)
+    else:
+        profile.name = name
+        profile.save()
+    profile.organisations.set(organisations)
+    action = "access.profile.update" if before else "access.profile.create"
+    audit.record(action, profile, changes=audit.diff(before, _profile_snapshot(profile)))
+    return profile
+
+
+@transaction.atomic
+def delete_profile(ctx, profile: SecurityProfile) -> None:
+    if Role.objects.filter(security_profile=profile).exists() or profile.user_links.exists():
+        raise Conflict("access.profile_in_use", "安全配置文件仍被角色或用户使用，不能删除")
+    Guard(ctx).organisations(list(profile.organisations.all()))
+    audit.record("access.profile.delete", profile, changes=audit.diff(_profile_snapshot(profile), {}))
+    profile.delete()
+
+
+@transaction.atomic
+def attach_profile(ctx, user, profile: SecurityProfile) -> UserSecurityProfile:
+    Guard(ctx).organisations(list(profile.organisations.all()))
+    link, created = UserSecurityProfile.objects.get_or_create(user=user, profile=profile)
+    if created:
+        audit.record("access.profile.attach", link, object_repr=f"{user} ← {profile}")
+    return link
+
+
+@transaction.atomic
+def detach_profile(ctx, link: UserSecurityProfile) -> None:
+    Guard(ctx).organisations(list(link.profile.organisations.all()))
+    audit.record("access.profile.detach", link, object_repr=f"{link.user} ← {link.profile}")
+    link.delete()
+
+
+# -- dictionaries and parameters --------------------------------------------------------------
+def _dictionary_snapshot(d: Dictionary) -> dict:
+    return {
+        "code": d.code,
+        "name": d.name,
+        "items": [f"{i.value}={i.label}{'' if i.is_active else '(停用)'}" for i in d.items.order_by("sort", "id")],
+    }
+
+
+@transaction.atomic
+def save_dictionary(
+    dictionary: Dictionary | None, *, code: str, name: str, description: str = "", items: list[dict]
+) -> Dictionary:
+    values = [i["value"] for i in items]
+    if len(values) != len(set(values)):
+        raise RuleViolation("access.duplicate_item", "字典项的值不能重复")
+    if Dictionary.objects.filter(code=code).exclude(pk=getattr(dictionary, "pk", None)).exists():
+        raise Conflict("access.dictionary_code_taken", f"字典编码「{code}」已被使用")
+    before = _dictionary_snapshot(dictionary) if dictionary else {}
+    if dictionary is None:
+        dictionary = Dictionary.objects.create(code=code, name=name, description=description)
+    else:
+        if dictionary.is_builtin and code != dictionary.code:
+            raise RuleViolation("access.builtin_dictionary", "内置字典的编码被其他功能引用，不能修改")
+        dictionary.code, dictionary.name, dictionary.description = code, name, description
+        dictionary.save()
+    existing = {i.value: i for i in dictionary.items.all()}
+    for index, data in enumerate(items):
+        item = existing.pop(data["value"], None) or DictionaryItem(dictionary=dictionary, value=data["value"])
+        item.label = data["label"]
+        item.sort = data.get("sort", index)
+        item.is_active = data.get("is_active", True)
+        item.save()
+    DictionaryItem.objects.filter(pk__in=[i.pk for i in existing.values()]).delete()
+    audit.record("access.dictionary.save", dictionary, changes=audit.diff(before, _dictionary_snapshot(dictionary)))
+    _forget(f"dict:{dictionary.code}")
+    return dictionary
+
+
+@transaction.atomic
+def delete_dictionary(dictionary: Dictionary) -> None:
+    if dictionary.is_builtin:
+        raise RuleViolation("access.builtin_dictionary", "内置字典被其他功能引用，不能删除")
+    audit.record("access.dictionary.delete", dictionary, changes=audit.diff(_dictionary_snapshot(dictionary), {}))
+    _forget(f"dict:{dictionary.code}")
+    dictionary.delete()
+
+
+def parse_parameter(kind: str, value: str):
+    """The typed value of a parameter; raises RuleViolation for a value of the wrong type."""
+    import json
+
+    try:
+        if kind == Parameter.Kind.INTEGER:
+            return int(value)
+        if kind == Parameter.Kind.BOOLEAN:
+            if value.lower() not in ("true", "false", "1", "0", "是", "否"):
+                raise ValueError(value)
+            return value.lower() in ("true", "1", "是")
+        if kind == Parameter.Kind.JSON:
+            return json.loads(value)
+    except (ValueError, TypeError):
+        label = Parameter.Kind(kind).label
+        raise RuleViolation("access.bad_parameter", f"参数值「{value[:50]}」不是有效的{label}")
+    return value
+
+
+@transaction.atomic
+def save_parameter(
+    parameter: Parameter | None, *, key: str, name: str, kind: str, value: str, description: str = ""
+) -> Parameter:
+    parse_parameter(kind, value)
+    if Parameter.objects.filter(key=key).exclude(pk=getattr(parameter, "pk", None)).exists():
+        raise Conflict("access.parameter_key_taken", f"参数键「{key}」已存在")
+    before = audit.snapshot(parameter) if parameter else {}
+    if parameter is None:
+        parameter = Parameter.objects.create(key=key, name=name, kind=kind, value=value, description=description)
+    else:
+        if parameter.is_builtin and (key != parameter.key or kind != parameter.kind):
+            raise RuleViolation("access.builtin_parameter", "内置参数的键和类型被其他功能引用，不能修改")
+        old_key = parameter.key
+        parameter.key, parameter.name, parameter.kind = key, name, kind
+        parameter.value, parameter.description = value, description
+        parameter.save()
+        _forget(f"param:{old_key}")
+    audit.record("access.parameter.save", parameter, changes=audit.diff(before, audit.snapshot(parameter)))
+    _forget(f"param:{key}")
+    return parameter
+
+
+@transaction.atomic
+def delete_parameter(parameter: Parameter) -> None:
+    if parameter.is_builtin:
+        raise RuleViolation("access.builtin_parameter", "内置参数被其他功能引用，不能删除")
+    audit.record("access.parameter.delete", parameter, changes=audit.diff(audit.snapshot(parameter), {}))
+    _forget(f"param:{parameter.key}")
+    parameter.delete()
+
+
+def _forget(key: str) -> None:
+    from qifu.access import selectors
+
+    selectors.forget(key)
+    transaction.on_commit(lambda: selectors.forget(key))
+
+
+def users_in_scope(ctx):
+    """Users of the tenant the actor may see: members of organisations inside their data scope."""
+    from django.contrib.auth import get_user_model
+
+    from qifu.orgs.models import Membership
+
+    users = get_user_model().objects.filter(tenant=ctx.tenant)
+    q = ctx.scope_filter(Membership)
+    if q is None:
+        return users
+    return users.filter(Q(pk__in=Membership.objects.filter(q).values("user_id")))

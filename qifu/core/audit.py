@@ -1,29 +1,75 @@
-"""Writing the operation log. Services call ``record``; nothing else writes AuditEntry."""
+"""Writing, checking and purging the operation log. Services call ``record``; nothing else writes AuditEntry.
+
+Every entry carries the SHA-256 of its content and of the previous entry
+(``AuditEntry.compute_hash``), appended under a lock on ``AuditChainHead``.
+``verify_chain`` walks the chain and names the first entry that does not fit;
+``purge`` removes a prefix of the chain older than the retention and leaves an
+``AuditCheckpoint`` so what remains still verifies.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
 from qifu.core import requestinfo, tenancy
-from qifu.core.audit_models import AuditChainHead, AuditEntry
+from qifu.core.audit_models import AuditChainHead, AuditCheckpoint, AuditEntry
 
 # Field names whose values never reach the log in clear.
-SENSITIVE_FIELDS = {"password", "id_number", "legal_rep_id_number", "phone", "totp_secret", "secret", "token"}
+SENSITIVE_FIELDS = {
+    "password",
+    "id_number",
+    "legal_rep_id_number",
+    "phone",
+    "contact_phone",
+    "mobile",
+    "totp_secret",
+    "secret",
+    "token",
+    "bank_account",
+    "id_card",
+}
+_SENSITIVE_SUFFIXES = ("_secret", "_password", "_token", "_id_number", "_phone")
+
+MIN_RETENTION_DAYS = 180  # C3: entries are kept at least 180 days
+LOGIN_ACTIONS = ("identity.login", "identity.logout")
+
+
+def is_sensitive(name: str) -> bool:
+    return name in SENSITIVE_FIELDS or name.endswith(_SENSITIVE_SUFFIXES)
 
 
 def mask_value(name: str, value: Any) -> Any:
     if value in (None, ""):
         return value
-    if name in SENSITIVE_FIELDS or name.endswith("_secret") or name.endswith("_password"):
+    if is_sensitive(name):
         text = str(value)
-        if name == "phone" and len(text) >= 7:
+        if text == "******" or ("*" in text and len(text) > 6):
+            return text  # already masked
+        if name.endswith("phone") and len(text) >= 7:
             return text[:3] + "****" + text[-4:]
         return "******"
     return value
+
+
+def mask_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """Mask sensitive values whichever shape the caller used: ``{f: {before, after}}`` or ``{f: v}``."""
+    masked: dict[str, Any] = {}
+    for key, value in (changes or {}).items():
+        if isinstance(value, dict) and set(value) <= {"before", "after"}:
+            masked[key] = {k: mask_value(key, v) for k, v in value.items()}
+        elif isinstance(value, dict):
+            masked[key] = mask_changes(value)
+        else:
+            masked[key] = mask_value(key, value)
+    return masked
 
 
 def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
@@ -89,7 +135,7 @@ def record(
             object_type=object_type,
             object_id=object_id,
             object_repr=object_repr[:200],
-            changes=changes or {},
+            changes=mask_changes(changes or {}),
             ip=info.ip,
             user_agent=(info.user_agent or "")[:300],
             request_id=info.request_id,
@@ -103,16 +149,101 @@ def record(
     return entry
 
 
+@dataclass
+class ChainReport:
+    checked: int
+    broken: AuditEntry | None
+    reason: str = ""
+    start_after: int = 0  # id of the last purged entry (0: the chain starts at its beginning)
+
+
+def check_chain() -> ChainReport:
+    """Walk the chain from the newest checkpoint; report the first entry that does not fit."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_hash = head.last_hash if head else ""  # read first: entries appended meanwhile come after it
+    seen_head = not head_hash
+    checkpoint = AuditCheckpoint.objects.order_by("-through_id").first()
+    prev = checkpoint.through_hash if checkpoint else ""
+    start = checkpoint.through_id if checkpoint else 0
+    checked = 0
+    last_purge = None
+    for entry in AuditEntry.objects.filter(id__gt=start).order_by("id").iterator(chunk_size=2000):
+        if entry.prev_hash != prev:
+            reason = "上一条的哈希不符（之前的记录被删除、插入或修改）"
+            return ChainReport(checked, entry, reason, start)
+        if entry.compute_hash() != entry.hash:
+            return ChainReport(checked, entry, "内容与哈希不符（本条记录被修改）", start)
+        if entry.action == "audit.purge":
+            last_purge = entry
+        prev = entry.hash
+        seen_head = seen_head or entry.hash == head_hash
+        checked += 1
+    if not seen_head:
+        return ChainReport(checked, None, "链尾记录缺失（最新的记录被删除）", start)
+    if checkpoint is not None:
+        # The newest purge entry vouches for the newest checkpoint; a moved checkpoint shows here.
+        changes = (last_purge.changes or {}) if last_purge else {}
+        if changes.get("through_id") != checkpoint.through_id or changes.get("through_hash") != checkpoint.through_hash:
+            return ChainReport(checked, last_purge, "清理检查点与清理记录不一致（检查点被改动或清理记录缺失）", start)
+    return ChainReport(checked, None, "", start)
+
+
 def verify_chain() -> tuple[int, AuditEntry | None]:
     """Walk the chain in order; return (entries checked, first broken entry or None)."""
-    prev = ""
-    checked = 0
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        if entry.prev_hash != prev or entry.compute_hash() != entry.hash:
-            return checked, entry
-        prev = entry.hash
-        checked += 1
-    return checked, None
+    report = check_chain()
+    return report.checked, report.broken
+
+
+def retention_days() -> int:
+    """Configured retention (QIFU_AUDIT_RETENTION_DAYS, default 365), never below 180 days."""
+    configured = getattr(settings, "QIFU_AUDIT_RETENTION_DAYS", None) or os.environ.get("QIFU_AUDIT_RETENTION_DAYS")
+    try:
+        days = int(configured) if configured else 365
+    except ValueError:
+        days = 365
+    return max(MIN_RETENTION_DAYS, days)
+
+
+def purge(days: int | None = None, *, now: dt.datetime | None = None) -> int:
+    """Delete entries older than the retention (a prefix of the chain) and leave a checkpoint.
+
+    The purge is recorded as an entry of the chain itself. Returns the number removed.
+    """
+    days = max(MIN_RETENTION_DAYS, days if days is not None else retention_days())
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    with transaction.atomic():
+        # Holding the head lock: nothing is appended while the prefix is cut.
+        AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        last = AuditEntry.objects.filter(at__lt=cutoff).order_by("-id").first()
+        if last is None:
+            return 0
+        # Only a prefix may go: stop before the first entry that is still within retention.
+        first_kept = AuditEntry.objects.filter(at__gte=cutoff).order_by("id").values_list("id", flat=True).first()
+        through = last if first_kept is None or first_kept > last.id else None
+        if through is None:
+            through = AuditEntry.objects.filter(id__lt=first_kept).order_by("-id").first()
+            if through is None:
+                return 0
+        count = AuditEntry.objects.filter(id__lte=through.id).count()
+        # Bypass the append-only queryset deliberately: this is the one sanctioned removal.
+        models.QuerySet(AuditEntry).filter(id__lte=through.id)._raw_delete(AuditEntry.objects.db)
+        AuditCheckpoint.objects.create(
+            at=timezone.now(), through_id=through.id, through_hash=through.hash, purged=count, cutoff=cutoff
+        )
+        # A platform-level entry (no tenant): the chain, and so the purge, spans all tenants.
+        with tenancy.all_tenants():
+            record(
+                "audit.purge",
+                object_type="core.auditentry",
+                object_repr=f"清理 {cutoff:%Y-%m-%d} 之前的 {count} 条日志",
+                changes={
+                    "purged": count,
+                    "through_id": through.id,
+                    "through_hash": through.hash,
+                    "retention_days": days,
+                },
+            )
+    return count
 
 
 def record_login(user, identifier: str, *, success: bool, reason: str = "", method: str = "password") -> AuditEntry:

@@ -14,6 +14,16 @@ from django.conf import settings
 from django.db import models
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk edits of the log are refused; only the retention purge removes old entries."""
+
+    def update(self, **kwargs):
+        raise PermissionError("the audit log is append-only")
+
+    def delete(self):
+        raise PermissionError("the audit log is append-only; old entries leave only through audit.purge()")
+
+
 class AuditEntry(models.Model):
     class Outcome(models.TextChoices):
         SUCCESS = "success", "成功"
@@ -39,6 +49,12 @@ class AuditEntry(models.Model):
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, unique=True)
 
+    objects = AppendOnlyQuerySet.as_manager()
+
+    # For RequestContext.scoped(): the log has no owning organisation; its owner is the actor.
+    scope_org_field = None
+    scope_owner_field = "actor"
+
     class Meta:
         app_label = "core"
         verbose_name = "操作日志"
@@ -47,6 +63,14 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("the audit log is append-only")
 
     def canonical(self) -> str:
         payload = {
@@ -70,6 +94,29 @@ class AuditEntry(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+
+class AuditCheckpoint(models.Model):
+    """Where the chain starts after a retention purge.
+
+    ``through_id``/``through_hash`` are the last purged entry; the first kept entry's
+    ``prev_hash`` must equal ``through_hash``. The purge's own entry (``audit.purge``)
+    repeats both values inside the chain, so a forged checkpoint is detected too.
+    """
+
+    at = models.DateTimeField("时间")
+    through_id = models.BigIntegerField("已清理至ID")
+    through_hash = models.CharField(max_length=64)
+    purged = models.PositiveIntegerField("清理条数")
+    cutoff = models.DateTimeField("保留起点")
+
+    class Meta:
+        app_label = "core"
+        verbose_name = "审计清理检查点"
+        ordering = ["-through_id"]
+
+    def __str__(self) -> str:
+        return f"≤{self.through_id} ({self.through_hash[:12]})"
 
 
 class AuditChainHead(models.Model):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
 
 from qifu.core.fields import EncryptedTextField
 from qifu.core.models import TenantOwned
@@ -24,6 +26,26 @@ class Industry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class Ledger(TenantOwned):
+    """分类账 (EBS ledger / set of books): a chart of accounts' currency and calendar.
+
+    Small on purpose; the ledger capability extends it. Legal entities, operating units
+    and inventory organisations are tied to one.
+    """
+
+    name = models.CharField("名称", max_length=100)
+    currency = models.CharField("币种", max_length=3, default="CNY")
+    calendar = models.CharField("会计日历", max_length=50, default="月历")
+
+    class Meta:
+        verbose_name = "分类账"
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="orgs_ledger_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Organisation(TenantOwned):
@@ -54,6 +76,18 @@ class Organisation(TenantOwned):
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     sort = models.IntegerField("排序", default=0)
     is_active = models.BooleanField("启用", default=True)
+    # EBS relations (rules in qifu.orgs.rules): LE/OU/INV → one ledger; INV → one LE and one OU;
+    # cost centre → one LE; an OU serves several LEs of its own ledger.
+    ledger = models.ForeignKey(Ledger, null=True, blank=True, on_delete=models.PROTECT, related_name="organisations")
+    legal_entity = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="法人实体"
+    )
+    operating_unit = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="业务实体"
+    )
+    served_legal_entities = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="serving_units", verbose_name="服务的法人实体"
+    )
 
     scope_org_field = "self"
 
@@ -70,9 +104,17 @@ class Organisation(TenantOwned):
         parent_path = self.parent.path if self.parent_id else "/"
         path = f"{parent_path}{self.pk}/"
         if creating or path != self.path:
+            old_path, old_depth = self.path, self.depth
             self.path = path
             self.depth = path.count("/") - 2
-            type(self).unscoped_objects().filter(pk=self.pk).update(path=self.path, depth=self.depth)
+            manager = type(self).unscoped_objects()
+            manager.filter(pk=self.pk).update(path=self.path, depth=self.depth)
+            if not creating and old_path:
+                # A move: every descendant's path keeps its tail under the new prefix.
+                manager.filter(tenant_id=self.tenant_id, path__startswith=old_path).exclude(pk=self.pk).update(
+                    path=Concat(Value(path), Substr("path", len(old_path) + 1)),
+                    depth=F("depth") + (self.depth - old_depth),
+                )
 
     @classmethod
     def unscoped_objects(cls):
