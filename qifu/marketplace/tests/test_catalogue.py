@@ -1,0 +1,227 @@
+"""Categories, publishing and review (with the live version kept during an edit), browsing, favourites."""
+
+from __future__ import annotations
+
+from qifu.core import tenancy
+from qifu.marketplace.models import Product, ProductRevision
+from qifu.marketplace.tests.conftest import PRODUCT
+
+
+def _body(market, **changes):
+    return {**PRODUCT, "category_id": market.contract.pk, **changes}
+
+
+def test_publish_review_and_list(cast, api, market):
+    inst, staff, public = api(cast.institution_admin), api(cast.staff_a), api(None)
+    r = inst.post("marketplace/institution/products", _body(market, name="劳动合同专项审查"))
+    assert r.status_code == 201, r.content
+    product = r.json()
+    assert product["status"] == "pending" and product["pending_revision"]["number"] == 1
+    assert "<script>" not in product["description"]  # rich text sanitised on input
+    assert public.get(f"marketplace/products/{product['id']}").status_code == 404  # not listed yet
+
+    queue = staff.get("marketplace/reviews").json()
+    item = next(i for i in queue["items"] if i["product_id"] == product["id"])
+    assert item["is_edit"] is False
+    r = staff.post(f"marketplace/reviews/{item['id']}", {"decision": "reject", "reason": ""})
+    assert r.status_code == 422 and r.json()["code"] == "marketplace.reason_required"
+    r = staff.post(f"marketplace/reviews/{item['id']}", {"decision": "approve"})
+    assert r.status_code == 200 and r.json()["status"] == "approved"
+    assert public.get(f"marketplace/products/{product['id']}").json()["name"] == "劳动合同专项审查"
+    # The same version cannot be reviewed twice.
+    assert staff.post(f"marketplace/reviews/{item['id']}", {"decision": "reject", "reason": "x"}).status_code == 422
+
+
+def test_edit_of_listed_product_keeps_live_version_until_approved(cast, api, market):
+    inst, staff, public = api(cast.institution_admin), api(cast.staff_a), api(None)
+    pk = market.product.pk
+    r = inst.put(
+        f"marketplace/institution/products/{pk}", _body(market, name="合同审查服务（升级版）", price="2500.00")
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["status"] == "listed" and r.json()["pending_revision"]["data"]["name"] == "合同审查服务（升级版）"
+    live = public.get(f"marketplace/products/{pk}").json()
+    assert live["name"] == "合同审查服务" and live["price"] == "2000.00"
+
+    revision = next(i for i in staff.get("marketplace/reviews").json()["items"] if i["product_id"] == pk)
+    assert revision["is_edit"] is True and revision["live"]["name"] == "合同审查服务"
+    r = staff.post(f"marketplace/reviews/{revision['id']}", {"decision": "reject", "reason": "价格说明不清"})
+    assert r.status_code == 200
+    assert public.get(f"marketplace/products/{pk}").json()["name"] == "合同审查服务"  # still listed, unchanged
+
+    inst.put(f"marketplace/institution/products/{pk}", _body(market, name="合同审查服务（升级版）", price="2500.00"))
+    revision = next(i for i in staff.get("marketplace/reviews").json()["items"] if i["product_id"] == pk)
+    staff.post(f"marketplace/reviews/{revision['id']}", {"decision": "approve"})
+    live = public.get(f"marketplace/products/{pk}").json()
+    assert live["name"] == "合同审查服务（升级版）" and live["price"] == "2500.00"
+
+
+def test_a_newer_edit_supersedes_the_pending_one(cast, api, market):
+    inst = api(cast.institution_admin)
+    pk = market.product.pk
+    inst.put(f"marketplace/institution/products/{pk}", _body(market, name="版本二"))
+    inst.put(f"marketplace/institution/products/{pk}", _body(market, name="版本三"))
+    with tenancy.tenant_scope(cast.tenant):
+        statuses = list(
+            ProductRevision.objects.filter(product_id=pk).order_by("number").values_list("status", flat=True)
+        )
+    assert statuses == ["approved", "superseded", "pending"]
+
+
+def test_unlist_and_relist(cast, api, market):
+    inst, public = api(cast.institution_admin), api(None)
+    pk = market.product.pk
+    r = inst.post(f"marketplace/institution/products/{pk}/unlist", {"reason": "暂停服务"})
+    assert r.status_code == 200 and r.json()["status"] == "unlisted"
+    assert public.get(f"marketplace/products/{pk}").status_code == 404
+    assert inst.post(f"marketplace/institution/products/{pk}/unlist", {}).status_code == 422
+    r = inst.post(f"marketplace/institution/products/{pk}/relist")
+    assert r.status_code == 200 and r.json()["status"] == "pending"
+
+
+def test_other_institution_cannot_touch_the_product(cast, api, market):
+    other = api(market.other_admin)
+    pk = market.product.pk
+    assert other.get(f"marketplace/institution/products/{pk}").status_code == 404
+    assert other.put(f"marketplace/institution/products/{pk}", _body(market, name="篡改")).status_code == 404
+    assert other.post(f"marketplace/institution/products/{pk}/unlist", {}).status_code == 404
+    assert other.get("marketplace/institution/products").json()["total"] == 0
+    # Enterprises and staff cannot publish.
+    assert api(cast.enterprise_owner).post("marketplace/institution/products", _body(market)).status_code == 403
+
+
+def test_product_validation(cast, api, market):
+    inst = api(cast.institution_admin)
+    with tenancy.tenant_scope(cast.tenant):
+        before = Product.objects.count()
+    bad_form = _body(market, form_fields=[{"key": "Bad Key", "label": "x", "type": "text"}])
+    assert inst.post("marketplace/institution/products", bad_form).json()["code"] == "marketplace.form_invalid"
+    no_price = _body(market, is_free=False, price="0")
+    assert inst.post("marketplace/institution/products", no_price).json()["code"] == "marketplace.price_invalid"
+    top = _body(market, category_id=market.legal.pk)  # has sub-categories: pick a leaf
+    assert inst.post("marketplace/institution/products", top).json()["code"] == "marketplace.category_leaf"
+    with tenancy.tenant_scope(cast.tenant):
+        assert Product.objects.count() == before
+
+
+def test_browse_filter_search_and_favourite(cast, api, market):
+    public, owner = api(None), api(cast.enterprise_owner)
+    assert public.get("marketplace/products").json()["total"] == 1
+    assert public.get("marketplace/products", {"category_id": market.legal.pk}).json()["total"] == 1
+    assert public.get("marketplace/products", {"free": True}).json()["total"] == 0
+    assert public.get("marketplace/products", {"q": "合同"}).json()["total"] == 1
+    assert public.get("marketplace/products", {"q": "专利"}).json()["total"] == 0
+    tree = public.get("marketplace/categories").json()
+    assert tree[0]["name"] == "法律服务" and tree[0]["children"][0]["name"] == "合同审查"
+
+    pk = market.product.pk
+    assert public.post(f"marketplace/products/{pk}/favourite").status_code == 401
+    assert owner.post(f"marketplace/products/{pk}/favourite").json() == {"favourited": True, "favourite_count": 1}
+    assert owner.post(f"marketplace/products/{pk}/favourite").json()["favourite_count"] == 1  # idempotent
+    assert owner.get("marketplace/products").json()["items"][0]["favourited"] is True
+    assert owner.get("marketplace/favourites").json()["total"] == 1
+    assert owner.delete(f"marketplace/products/{pk}/favourite").json() == {"favourited": False, "favourite_count": 0}
+
+
+def test_categories_are_managed_by_the_operator(cast, api, market):
+    admin = api(cast.tenant_admin)
+    r = admin.post("marketplace/categories", {"code": "ip", "name": "知识产权", "positive_reasons": ["快"]})
+    assert r.status_code == 201
+    r = admin.post("marketplace/categories", {"code": "ip-patent", "name": "专利", "parent_id": market.contract.pk})
+    assert r.status_code == 422 and r.json()["code"] == "marketplace.category_depth"
+    assert admin.post("marketplace/categories", {"code": "ip", "name": "重复"}).status_code == 409
+    assert admin.delete(f"marketplace/categories/{market.contract.pk}").status_code == 422  # in use
+    assert api(cast.staff_a).post("marketplace/categories", {"code": "x", "name": "x"}).status_code == 403
+    survey = api(None).get(f"marketplace/categories/{market.contract.pk}/survey").json()
+    assert survey["prompt"] == "请评价律师的专业程度" and survey["negative_reasons"] == ["响应慢", "不专业"]
+
+
+def test_rating_rules_and_single_reply(cast, api, market):
+    from django.test.client import MULTIPART_CONTENT
+
+    from qifu.marketplace.tests.conftest import apply, pdf
+
+    owner, operator, admin = api(cast.enterprise_owner), api(cast.institution_operator), api(cast.institution_admin)
+    pk = apply(owner, market.product)["id"]
+    for step in ("accept", "start"):
+        operator.post(f"marketplace/institution/applications/{pk}/{step}", {})
+    operator.post(
+        f"marketplace/institution/applications/{pk}/evidence", {"file": pdf()}, content_type=MULTIPART_CONTENT
+    )
+    operator.post(f"marketplace/institution/applications/{pk}/complete", {})
+    assert owner.post(f"marketplace/my/applications/{pk}/rate", {"score": 5}).status_code == 422  # not confirmed
+    owner.post(f"marketplace/my/applications/{pk}/confirm", {})
+    r = owner.post(f"marketplace/my/applications/{pk}/rate", {"score": 5, "reasons": ["响应慢"]})
+    assert r.status_code == 422 and r.json()["code"] == "marketplace.reason_unknown"  # a negative reason for 5 stars
+    assert owner.post(f"marketplace/my/applications/{pk}/rate", {"score": 6}).status_code == 422
+    assert owner.post(f"marketplace/my/applications/{pk}/rate", {"score": 4, "reasons": ["及时"]}).status_code == 200
+    assert owner.post(f"marketplace/my/applications/{pk}/rate", {"score": 4}).status_code == 409
+
+    rating = admin.get("marketplace/institution/ratings").json()["items"][0]
+    assert (
+        api(market.other_admin).post(f"marketplace/institution/ratings/{rating['id']}/reply", {"text": "x"}).status_code
+        == 404
+    )
+    assert operator.post(f"marketplace/institution/ratings/{rating['id']}/reply", {"text": "谢谢"}).status_code == 403
+    assert admin.post(f"marketplace/institution/ratings/{rating['id']}/reply", {"text": "感谢评价"}).status_code == 200
+    r = admin.post(f"marketplace/institution/ratings/{rating['id']}/reply", {"text": "再次感谢"})
+    assert r.status_code == 422 and r.json()["code"] == "marketplace.already_replied"
+    public = api(None).get(f"marketplace/products/{market.product.pk}/ratings").json()["items"][0]
+    assert public["reply"] == "感谢评价" and "＊＊" in public["enterprise_name"]
+
+
+def test_apply_rules(cast, api, market):
+    from qifu.marketplace.tests.conftest import apply, upload_material
+
+    owner = api(cast.enterprise_owner)
+    base = {"product_id": market.product.pk, "contact_name": "张三", "contact_phone": "13800000000"}
+    r = owner.post("marketplace/applications", {**base, "form_data": {"contract_type": "买卖"}})
+    assert r.status_code == 422 and r.json()["code"] == "marketplace.material_required"
+    material = {"label": "营业执照", "file_id": upload_material(owner)}
+    r = owner.post(
+        "marketplace/applications", {**base, "form_data": {"contract_type": "其他"}, "materials": [material]}
+    )
+    assert r.status_code == 422 and "form_data.contract_type" in r.json()["detail"]["fields"]
+    r = owner.post("marketplace/applications", {**base, "form_data": {"pages": 3}, "materials": [material]})
+    assert r.status_code == 422  # required select missing
+    # Someone else's upload cannot be attached.
+    foreign = {"label": "营业执照", "file_id": upload_material(api(market.owner_b))}
+    r = owner.post("marketplace/applications", {**base, "form_data": {"contract_type": "买卖"}, "materials": [foreign]})
+    assert r.status_code == 422 and r.json()["code"] == "marketplace.material_missing"
+    apply(owner, market.product)
+    r = owner.post(
+        "marketplace/applications", {**base, "form_data": {"contract_type": "买卖"}, "materials": [material]}
+    )
+    assert r.status_code == 409 and r.json()["code"] == "marketplace.application_duplicate"
+    # Institutions and staff cannot apply; an uncertified enterprise cannot either.
+    assert api(cast.institution_admin).post("marketplace/applications", base).status_code == 403
+    with tenancy.tenant_scope(cast.tenant):
+        from qifu.orgs.models import Enterprise
+
+        Enterprise.objects.filter(pk=cast.enterprise_b.pk).update(certification="pending")
+    r = api(market.owner_b).post(
+        "marketplace/applications", {**base, "form_data": {"contract_type": "买卖"}, "materials": [foreign]}
+    )
+    assert r.status_code == 422 and r.json()["code"] == "marketplace.enterprise_not_certified"
+
+
+def test_export_obeys_scope_and_escapes(cast, api, market):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from qifu.marketplace.tests.conftest import apply
+
+    apply(api(cast.enterprise_owner), market.product, contact_name='=HYPERLINK("x")')
+
+    def rows(client, path):
+        r = client.get(path)
+        assert r.status_code == 200, r.content
+        return list(load_workbook(BytesIO(r.content)).active.iter_rows(values_only=True))
+
+    staff_rows = rows(api(cast.staff_a), "marketplace/applications/export")
+    assert len(staff_rows) == 2 and staff_rows[1][5].startswith("'=")
+    assert len(rows(api(cast.staff_b), "marketplace/applications/export")) == 1  # other town: header only
+    assert len(rows(api(cast.institution_admin), "marketplace/institution/applications/export")) == 2
+    assert len(rows(api(market.other_admin), "marketplace/institution/applications/export")) == 1
+    assert api(cast.enterprise_owner).get("marketplace/applications/export").status_code == 403
