@@ -1,0 +1,343 @@
+"""The one full-text search interface: Chinese text segmented by jieba, indexed by
+PostgreSQL full-text (``simple`` config, tsvector + GIN) or SQLite FTS5.
+
+An app makes a model searchable in three steps:
+
+1. declare the index (e.g. in ``qifu/<app>/search_index.py``) and register it::
+
+       PRODUCTS = search.register(search.SearchIndex(
+           name="marketplace_products", model="marketplace.product",
+           fields={"title": "A", "provider": "B", "description": "C"},
+           document=lambda p: {"title": p.title, "provider": p.provider_name, "description": p.body_text},
+       ))
+
+2. create its storage in one of the app's migrations (never in core)::
+
+       operations = [search.CreateSearchIndex("marketplace_products", fields=("title", "provider", "description"))]
+
+3. keep it current from the services that write the model (same transaction)::
+
+       search.index(PRODUCTS, product)      # after create/update
+       search.remove(PRODUCTS, product.pk)   # after delete
+
+Reads go through ``search.filter(PRODUCTS, queryset, q)`` which returns the queryset
+restricted to matches and annotated with ``search_rank`` (order by ``-search_rank`` for
+relevance); all other filters, scoping and pagination stay ordinary Django. Snippets and
+highlighting are done on the original text with ``search.snippet(text, terms)``.
+
+Storage is a side table ``search_<name>`` keyed by the object's id and carrying the
+tenant id, so an index never leaks rows of another tenant: ``filter`` always restricts
+to the active tenant scope. Query text never reaches SQL or the FTS5 query language
+unescaped: terms are segmented, reduced to word characters, and quoted.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.migrations.operations.base import Operation
+from django.db.models import FloatField, QuerySet
+from django.db.models.expressions import RawSQL
+
+from qifu.core import tenancy
+
+WEIGHTS = ("A", "B", "C", "D")
+# FTS5 bm25 column weights matching PostgreSQL's default ts_rank weights {D=0.1, C=0.2, B=0.4, A=1.0}.
+_FTS_WEIGHT = {"A": 10.0, "B": 4.0, "C": 2.0, "D": 1.0}
+MAX_TERMS = 12
+MAX_QUERY_LENGTH = 100
+
+# Domain vocabulary that jieba's general dictionary splits wrongly; apps may add more.
+DEFAULT_WORDS = [
+    "专精特新", "小巨人", "高新技术企业", "高企", "科技型中小企业", "创新型中小企业", "加计扣除", "研发费用",
+    "稳岗补贴", "稳岗返还", "首贷", "贴息", "首贷贴息", "瞪羚企业", "独角兽企业", "单项冠军", "技术改造",
+    "智能化改造", "数字化转型", "知识产权", "专利", "人才引进", "以工代训", "社保补贴", "创业担保贷款",
+    "普惠金融", "融资担保", "中小微企业", "个体工商户", "留抵退税", "增值税", "企业所得税", "惠企政策",
+    "政策兑现", "工业互联网", "上云用云", "首台套", "绿色工厂", "专利导航", "商标", "孵化器", "众创空间",
+]  # fmt: skip
+
+_lock = threading.Lock()
+_jieba = None
+_extra_words: list[str] = []
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _segmenter():
+    """jieba, loaded once per process on first use (its dictionary takes about a second)."""
+    global _jieba
+    if _jieba is None:
+        with _lock:
+            if _jieba is None:
+                import logging
+
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                for word in DEFAULT_WORDS + _extra_words:
+                    jieba.add_word(word, freq=200000)
+                _jieba = jieba
+    return _jieba
+
+
+def add_words(words: Iterable[str]) -> None:
+    """Teach the segmenter domain words (call at import time of the app declaring an index)."""
+    words = list(words)
+    _extra_words.extend(words)
+    if _jieba is not None:
+        for word in words:
+            _jieba.add_word(word, freq=200000)
+
+
+def tokens(text: str | None) -> list[str]:
+    """Search tokens of ``text``: jieba's search-mode cut (words and their sub-words), lower-cased.
+
+    HMM new-word guessing is off so a document and a query containing the same string
+    are always cut the same way, whatever surrounds it.
+    """
+    if not text:
+        return []
+    jieba = _segmenter()
+    out = []
+    for token in jieba.cut_for_search(text.lower(), HMM=False):
+        for word in _WORD.findall(token):
+            out.append(word)
+    return out
+
+
+def segment(text: str | None) -> str:
+    return " ".join(tokens(text))
+
+
+def query_terms(q: str | None) -> list[str]:
+    """The distinct terms of a user's query (word characters only, at most MAX_TERMS)."""
+    if not q:
+        return []
+    jieba = _segmenter()
+    terms: list[str] = []
+    # Precise mode for the query: sub-words of a long word would only repeat what the word matches.
+    for token in jieba.cut(q[:MAX_QUERY_LENGTH].lower(), HMM=False):
+        for word in _WORD.findall(token):
+            if word not in terms:
+                terms.append(word)
+    return terms[:MAX_TERMS]
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    name: str  # table is search_<name>
+    model: str  # "app_label.modelname"
+    fields: dict[str, str]  # field → weight A–D, in column order
+    document: Callable[[Any], dict[str, str]]  # object → {field: plain text}
+
+    @property
+    def table(self) -> str:
+        return f"search_{self.name}"
+
+
+REGISTRY: dict[str, SearchIndex] = {}
+
+
+def register(index: SearchIndex) -> SearchIndex:
+    if not re.fullmatch(r"[a-z][a-z0-9_]{1,40}", index.name):
+        raise ValueError(f"bad search index name {index.name!r}")
+    if not index.fields or any(w not in WEIGHTS for w in index.fields.values()):
+        raise ValueError("fields must map names to weights A–D")
+    REGISTRY[index.name] = index
+    return index
+
+
+def _vendor() -> str:
+    return connection.vendor
+
+
+# --------------------------------------------------------------------------- storage (migrations)
+def _create_sql(vendor: str, name: str, fields: tuple[str, ...]) -> list[str]:
+    table = f"search_{name}"
+    if vendor == "postgresql":
+        return [
+            f'CREATE TABLE "{table}" (object_id bigint PRIMARY KEY, tenant_id bigint NOT NULL, document tsvector NOT NULL)',
+            f'CREATE INDEX "{table}_document_gin" ON "{table}" USING GIN (document)',
+            f'CREATE INDEX "{table}_tenant" ON "{table}" (tenant_id)',
+        ]
+    if vendor == "sqlite":
+        columns = ", ".join(fields)
+        return [f"CREATE VIRTUAL TABLE \"{table}\" USING fts5(tenant_id UNINDEXED, {columns}, tokenize='unicode61')"]
+    raise NotImplementedError(f"full-text search is not available on {vendor}")  # only PG and SQLite are supported
+
+
+class CreateSearchIndex(Operation):
+    """Migration operation creating the storage of a search index on the current backend."""
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, name: str, fields: tuple[str, ...] | list[str]):
+        self.name = name
+        self.fields = tuple(fields)
+        for value in (name, *self.fields):
+            if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", value):
+                raise ValueError(f"bad identifier {value!r}")
+
+    def deconstruct(self):
+        return self.__class__.__name__, [self.name, self.fields], {}
+
+    def state_forwards(self, app_label, state):
+        pass  # not a Django model: the side table lives outside the migration state
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        for sql in _create_sql(schema_editor.connection.vendor, self.name, self.fields):
+            schema_editor.execute(sql)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        schema_editor.execute(f'DROP TABLE IF EXISTS "search_{self.name}"')
+
+    def describe(self):
+        return f"Create full-text search index search_{self.name}"
+
+
+# --------------------------------------------------------------------------- writing
+# SQL below interpolates only identifiers checked by register()/CreateSearchIndex (a-z0-9_)
+# and Django's own table names; every value travels as a query parameter (hence the noqa).
+def _rows(index: SearchIndex, objs: Iterable[Any]) -> list[tuple]:
+    rows = []
+    for obj in objs:
+        doc = index.document(obj)
+        rows.append((obj.pk, obj.tenant_id, *[segment(doc.get(f, "")) for f in index.fields]))
+    return rows
+
+
+def index_many(index: SearchIndex, objs: Iterable[Any]) -> int:
+    """(Re)index objects; returns how many were written."""
+    rows = _rows(index, objs)
+    if not rows:
+        return 0
+    table = index.table
+    with connection.cursor() as cursor:
+        if _vendor() == "postgresql":
+            vector = " || ".join(
+                f"setweight(to_tsvector('simple', %s), '{weight}')" for weight in index.fields.values()
+            )
+            sql = (
+                f'INSERT INTO "{table}" (object_id, tenant_id, document) VALUES (%s, %s, {vector}) '  # noqa: S608
+                "ON CONFLICT (object_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id, document = EXCLUDED.document"
+            )
+            cursor.executemany(sql, rows)
+        else:
+            ids = [(row[0],) for row in rows]
+            cursor.executemany(f'DELETE FROM "{table}" WHERE rowid = %s', ids)  # noqa: S608
+            columns = ", ".join(index.fields)
+            marks = ", ".join(["%s"] * (len(index.fields) + 2))
+            cursor.executemany(f'INSERT INTO "{table}" (rowid, tenant_id, {columns}) VALUES ({marks})', rows)  # noqa: S608
+    return len(rows)
+
+
+def index(index: SearchIndex, obj: Any) -> None:
+    index_many(index, [obj])
+
+
+def remove(index: SearchIndex, object_id: int) -> None:
+    column = "object_id" if _vendor() == "postgresql" else "rowid"
+    with connection.cursor() as cursor:
+        cursor.execute(f'DELETE FROM "{index.table}" WHERE {column} = %s', [object_id])  # noqa: S608
+
+
+def rebuild(index: SearchIndex, queryset: QuerySet, batch: int = 500) -> int:
+    """Re-index every object of ``queryset`` (in the active tenant scope) in batches."""
+    total = 0
+    chunk: list[Any] = []
+    for obj in queryset.iterator(chunk_size=batch):
+        chunk.append(obj)
+        if len(chunk) >= batch:
+            total += index_many(index, chunk)
+            chunk = []
+    return total + index_many(index, chunk)
+
+
+# --------------------------------------------------------------------------- reading
+def _fts5_query(terms: list[str]) -> str:
+    # Each term becomes an FTS5 string literal (double quotes doubled), ANDed: no operator,
+    # column filter or NEAR() in user input can reach the FTS5 parser.
+    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+def filter(index: SearchIndex, queryset: QuerySet, q: str | None) -> QuerySet:
+    """``queryset`` restricted to rows matching ``q`` and annotated with ``search_rank``.
+
+    An empty query (or one with no word characters) returns the queryset unchanged with
+    ``search_rank = 0``. Always restricted to the active tenant.
+    """
+    terms = query_terms(q)
+    if not terms:
+        return queryset.annotate(search_rank=RawSQL("0.0", [], output_field=FloatField()))
+    tenant = tenancy.current_tenant()
+    model_table = queryset.model._meta.db_table
+    pk = queryset.model._meta.pk.column
+    table = index.table
+    if _vendor() == "postgresql":
+        text = " ".join(terms)
+        matches = RawSQL(  # noqa: S611
+            f"SELECT object_id FROM \"{table}\" WHERE tenant_id = %s AND document @@ plainto_tsquery('simple', %s)",  # noqa: S608
+            [tenant.pk, text],
+        )
+        rank = RawSQL(  # noqa: S611
+            f"SELECT ts_rank(s.document, plainto_tsquery('simple', %s)) FROM \"{table}\" s "  # noqa: S608
+            f'WHERE s.object_id = "{model_table}"."{pk}"',
+            [text],
+            output_field=FloatField(),
+        )
+    else:
+        fts = _fts5_query(terms)
+        weights = ", ".join(str(_FTS_WEIGHT[w]) for w in index.fields.values())
+        matches = RawSQL(f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s AND tenant_id = %s', [fts, tenant.pk])  # noqa: S608, S611
+        rank = RawSQL(  # noqa: S611
+            f'SELECT -bm25("{table}", 0.0, {weights}) FROM "{table}" '  # noqa: S608
+            f'WHERE "{table}" MATCH %s AND rowid = "{model_table}"."{pk}"',
+            [fts],
+            output_field=FloatField(),
+        )
+    return queryset.filter(pk__in=matches).annotate(search_rank=rank)
+
+
+def suggest(queryset: QuerySet, q: str | None, *, field: str = "title", limit: int = 8) -> list[str]:
+    """Titles containing what the user has typed so far (for type-ahead), shortest first."""
+    q = (q or "").strip()[:MAX_QUERY_LENGTH]
+    if not q:
+        return []
+    values = queryset.filter(**{f"{field}__icontains": q}).values_list(field, flat=True).distinct()[: limit * 4]
+    return sorted(set(values), key=lambda v: (not v.startswith(q), len(v), v))[:limit]
+
+
+def snippet(text: str | None, terms: list[str], *, length: int = 120) -> str:
+    """An HTML-escaped excerpt of ``text`` around the first hit, hits wrapped in ``<mark>``."""
+    text = " ".join((text or "").split())
+    if not text:
+        return ""
+    lowered = text.lower()
+    positions = [lowered.find(t) for t in terms if t and lowered.find(t) >= 0]
+    start = max(0, min(positions) - length // 4) if positions else 0
+    piece = text[start : start + length]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + length < len(text) else ""
+    return prefix + highlight(piece, terms) + suffix
+
+
+def highlight(text: str, terms: list[str]) -> str:
+    """HTML-escaped ``text`` with every occurrence of a term wrapped in ``<mark>``."""
+    usable = sorted({t for t in terms if t}, key=len, reverse=True)
+    if not usable:
+        return html.escape(text)
+    pattern = re.compile("|".join(re.escape(t) for t in usable), re.IGNORECASE)
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out.append(html.escape(text[last : match.start()]))
+        out.append("<mark>" + html.escape(match.group(0)) + "</mark>")
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)

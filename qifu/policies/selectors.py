@@ -1,0 +1,201 @@
+"""Reads of the policy library: filtered full-text search, cards and details, eligibility."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from qifu.core import richtext, search
+from qifu.policies import facts as F
+from qifu.policies import rules
+from qifu.policies.models import Policy, PolicyTag, Subscription
+from qifu.policies.search_index import POLICIES
+
+S = Policy.Status
+PUBLIC_STATUSES = (S.PUBLISHED, S.EXPIRED)
+
+
+def open_now_q(today=None) -> Q:
+    """Published and inside the application window (an open end means no deadline)."""
+    today = today or timezone.localdate()
+    return (
+        Q(status=S.PUBLISHED)
+        & (Q(apply_start__isnull=True) | Q(apply_start__lte=today))
+        & (Q(apply_end__isnull=True) | Q(apply_end__gte=today))
+    )
+
+
+def _industry_keys(code: str) -> list[str]:
+    from qifu.orgs.industries import DIVISIONS
+
+    code = code.strip().upper()
+    keys = [code]
+    section = next((s for s, division, _ in DIVISIONS if code.startswith(division)), None)
+    if section:
+        keys.append(section)
+    return keys
+
+
+def policies(filters, *, public: bool) -> tuple[QuerySet[Policy], list[str]]:
+    """Policies matching ``filters`` (public callers see published and expired only) and the query terms."""
+    qs = Policy.objects.all()
+    if public:
+        qs = qs.filter(status=filters.status if filters.status in PUBLIC_STATUSES else S.PUBLISHED)
+    elif filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.level:
+        qs = qs.filter(level=filters.level)
+    if filters.department:
+        qs = qs.filter(department=filters.department)
+    if filters.support_type:
+        qs = qs.filter(support_type=filters.support_type)
+    if getattr(filters, "origin", None) and not public:
+        qs = qs.filter(origin=filters.origin)
+    if filters.tag:
+        qs = qs.filter(pk__in=Policy.tags.through.objects.filter(policytag_id=filters.tag).values("policy_id"))
+    if filters.industry:
+        through = Policy.industries.through.objects
+        targeted = through.filter(industry__code__in=_industry_keys(filters.industry)).values("policy_id")
+        # A policy naming no industry applies to every industry.
+        qs = qs.filter(Q(pk__in=targeted) | ~Q(pk__in=through.values("policy_id")))
+    if filters.open_now:
+        qs = qs.filter(open_now_q())
+    terms = search.query_terms(filters.q)
+    qs = search.filter(POLICIES, qs, filters.q)
+    if terms and filters.sort == "relevance":
+        qs = qs.order_by("-search_rank", "-publish_date", "-id")
+    else:
+        qs = qs.order_by("-publish_date", "-id")
+    return qs.prefetch_related("tags"), terms
+
+
+def is_open(policy: Policy, today=None) -> bool:
+    today = today or timezone.localdate()
+    return (
+        policy.status == S.PUBLISHED
+        and (policy.apply_start is None or policy.apply_start <= today)
+        and (policy.apply_end is None or policy.apply_end >= today)
+    )
+
+
+def tag_out(tag: PolicyTag) -> dict[str, Any]:
+    return {"id": tag.pk, "name": tag.name, "kind": tag.kind, "category": tag.category}
+
+
+def card(policy: Policy, terms: list[str] | None = None) -> dict[str, Any]:
+    terms = terms or []
+    text = policy.summary or richtext.to_text(policy.body)
+    if terms and not any(t in text.lower() for t in terms):
+        body = richtext.to_text(policy.body)
+        text = body if any(t in body.lower() for t in terms) else text
+    return {
+        "id": policy.pk,
+        "title": policy.title,
+        "title_html": search.highlight(policy.title, terms),
+        "number": policy.number,
+        "level": policy.level,
+        "level_label": policy.get_level_display(),
+        "department": policy.department,
+        "publish_date": policy.publish_date,
+        "apply_start": policy.apply_start,
+        "apply_end": policy.apply_end,
+        "is_open": is_open(policy),
+        "support_type": policy.support_type,
+        "support_type_label": policy.get_support_type_display(),
+        "amount_min": policy.amount_min,
+        "amount_max": policy.amount_max,
+        "status": policy.status,
+        "status_label": policy.get_status_display(),
+        "origin": policy.origin,
+        "tags": [tag_out(t) for t in policy.tags.all()],
+        "snippet": search.snippet(text, terms, length=140),
+    }
+
+
+def condition_lines(tree: dict | None, depth: int = 0) -> list[str]:
+    """The rule tree as indented Chinese lines for people to read."""
+    if not tree:
+        return []
+    indent = "　" * depth
+    if tree["type"] in ("all", "any"):
+        lines = [f"{indent}{rules.describe(tree)}："] if depth or tree["type"] == "any" else []
+        for child in tree["children"]:
+            lines += condition_lines(child, depth + (1 if lines else 0))
+        return lines
+    return [f"{indent}{rules.describe(tree)}"]
+
+
+def detail(policy: Policy) -> dict[str, Any]:
+    data = card(policy)
+    data.update(
+        {
+            "summary": policy.summary,
+            "body": policy.body,
+            "effective_from": policy.effective_from,
+            "effective_to": policy.effective_to,
+            "source_url": policy.source_url,
+            "source_name": policy.source_name,
+            "industries": [{"code": i.code, "name": i.name} for i in policy.industries.all()],
+            "conditions": policy.conditions,
+            "condition_lines": condition_lines(policy.conditions),
+            "attachments": [
+                {"id": a.pk, "title": a.title, "size": a.file.size, "content_type": a.file.content_type}
+                for a in policy.attachments.select_related("file")
+            ],
+        }
+    )
+    return data
+
+
+def admin_detail(policy: Policy, user) -> dict[str, Any]:
+    data = detail(policy)
+
+    def name(u) -> str:
+        return (getattr(u, "name", "") or u.username) if u else ""
+
+    data.update(
+        {
+            "submitted_by": name(policy.submitted_by),
+            "submitted_at": policy.submitted_at,
+            "reviewed_by": name(policy.reviewed_by),
+            "reviewed_at": policy.reviewed_at,
+            "review_comment": policy.review_comment,
+            "withdrawn_reason": policy.withdrawn_reason,
+            "collected_from": policy.collected_from.name if policy.collected_from_id else "",
+            "can_review": policy.status == S.IN_REVIEW and policy.submitted_by_id != user.pk,
+        }
+    )
+    return data
+
+
+def departments() -> list[str]:
+    return list(
+        Policy.objects.filter(status=S.PUBLISHED)
+        .values_list("department", flat=True)
+        .annotate(n=Count("id"))
+        .order_by("-n", "department")[:100]
+    )
+
+
+def tags_with_counts() -> QuerySet[PolicyTag]:
+    return PolicyTag.objects.annotate(policy_count=Count("policies")).order_by("kind", "sort", "id")
+
+
+def subscription_of(user) -> dict[str, Any]:
+    sub = Subscription.objects.filter(user=user).prefetch_related("tags").first()
+    if sub is None:
+        return {"tags": [], "departments": [], "levels": []}
+    return {"tags": [tag_out(t) for t in sub.tags.all()], "departments": sub.departments, "levels": sub.levels}
+
+
+def eligibility(policy: Policy, enterprise) -> dict[str, Any]:
+    known = F.from_enterprise(enterprise)
+    result = rules.evaluate(policy.conditions, known)
+    return {
+        "policy_id": policy.pk,
+        "enterprise": enterprise.name,
+        **result.as_dict(),
+        "known_facts": [F.FACTS[name].label for name in known],
+    }
