@@ -6,7 +6,7 @@ from ninja import File, Form, Query
 from ninja.files import UploadedFile
 
 from qifu.core import files
-from qifu.core.errors import NotFound
+from qifu.core.errors import ApiError, NotFound
 from qifu.core.exports import xlsx_response
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import AUTHENTICATED, PUBLIC
@@ -226,8 +226,11 @@ def cancel_incoming(request, application_id: int, payload: ReasonIn):
     response={201: FileOut},
     summary="上传服务证明材料",
 )
-def upload_evidence(request, application_id: int, file: File[UploadedFile], label: Form[str] = ""):
+def upload_evidence(request, application_id: int, file: File[UploadedFile] = None, label: Form[str] = ""):
+    # The application is looked up before the file is required, so an id out of reach is a 404 either way.
     app = _incoming(request, application_id)
+    if file is None:
+        raise ApiError("file.missing", "请选择要上传的文件", status=422)
     stored = files.save_upload(file, purpose=services.EVIDENCE_PURPOSE)
     return 201, services.add_evidence(app, stored, label=label)
 
