@@ -201,6 +201,39 @@ class Ruled:
         return hash(self._obj)
 
 
+class RuledList(list):
+    """A queryset's (or related manager's) rows, each ruled; queryset methods still work.
+
+    ``obj.items.all()`` in a resolver keeps working and returns ruled rows; other
+    methods (``filter``, ``count``, ``values_list``…) run on the queryset and their
+    results are ruled in turn.
+    """
+
+    def __init__(self, queryset: QuerySet, ctx):
+        super().__init__(wrap(v, ctx) for v in queryset)
+        self._qs = queryset
+        self._ctx = ctx
+
+    def all(self) -> RuledList:
+        return self
+
+    def count(self, *args) -> int:  # type: ignore[override]
+        return len(self) if not args else super().count(*args)
+
+    def exists(self) -> bool:
+        return bool(self)
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._qs, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            return wrap(attr(*args, **kwargs), self._ctx)
+
+        return call
+
+
 def wrap(value: Any, ctx) -> Any:
     """Apply field rules to everything a handler returns (recursively)."""
     if ctx is None or isinstance(value, (str, bytes, int, float, bool, type(None))):
@@ -210,8 +243,7 @@ def wrap(value: Any, ctx) -> Any:
     if isinstance(value, models.Model):
         return Ruled(value, ctx) if rules_for(ctx, type(value)) or _has_relations(value) else value
     if isinstance(value, (QuerySet, Manager)):
-        qs = value.all() if isinstance(value, Manager) else value
-        return [wrap(v, ctx) for v in qs]
+        return RuledList(value.all() if isinstance(value, Manager) else value, ctx)
     if isinstance(value, BaseModel):
         return value  # already serialised by the handler: nothing of a model left to rule
     if isinstance(value, dict):
