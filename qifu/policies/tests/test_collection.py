@@ -116,7 +116,7 @@ class Handler(BaseHTTPRequestHandler):
             return None
         if path == "/to-internal":
             return self.send(
-                b"", status=302, headers={"Location": "http://127.0.0.2:%d/list.html" % self.server.server_port}
+                b"", status=302, headers={"Location": f"http://127.0.0.2:{self.server.server_port}/list.html"}
             )
         if path == "/to-metadata":
             return self.send(b"", status=301, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
