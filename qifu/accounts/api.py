@@ -8,6 +8,7 @@ Certification, institution onboarding and account administration are in
 from __future__ import annotations
 
 from django.middleware.csrf import get_token
+from ninja import Status
 
 from qifu.accounts import conf, registration, services, sessions, totp
 from qifu.accounts.models import User, UserSession
@@ -78,7 +79,7 @@ def _signed_in(request, user) -> dict:
 @router.get("/csrf", permission=PUBLIC, response={204: None}, summary="获取 CSRF 令牌（写入 Cookie）")
 def csrf(request):
     get_token(request)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/policy", permission=PUBLIC, response=LoginPolicyOut, summary="登录与密码规则（是否需要图形验证码等）")
@@ -152,7 +153,7 @@ def register(request, payload: RegisterIn):
 @router.post("/logout", permission=AUTHENTICATED, response={204: None}, summary="退出登录")
 def logout(request):
     services.end_session(request)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/me", permission=AUTHENTICATED, response=MeOut, summary="当前用户、组织与权限")
@@ -185,7 +186,7 @@ def change_password(request, payload: PasswordChangeIn):
 @router.post("/password/reset", permission=PUBLIC, response={204: None}, summary="短信验证码找回密码")
 def reset_password(request, payload: PasswordResetIn):
     services.reset_password(request, payload.phone, payload.sms_code, payload.new_password)
-    return 204, None
+    return Status(204, None)
 
 
 # --- sessions ---------------------------------------------------------------------------------------
@@ -219,7 +220,7 @@ def revoke_session(request, session_id: int):
     if not UserSession.objects.filter(pk=session_id, user=request.user, ended_at__isnull=True).exists():
         raise NotFound()
     sessions.revoke(request.user, session_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/logout-everywhere", permission=AUTHENTICATED, response=CountOut, summary="退出所有设备")

@@ -156,9 +156,19 @@ def complete_second_factor(request, code: str) -> User:
 
 
 def start_session(request, user: User, method: str = "password") -> None:
+    from qifu.orgs.models import Membership
+
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    request.session.pop("qifu_org", None)
-    requestinfo.update(user=user)
+    # The current organisation is part of the session from the start (the default one),
+    # so every audit entry of this session names it.
+    default = (
+        Membership.objects.filter(user=user, organisation__is_active=True)
+        .order_by("-is_default", "id")
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+    request.session["qifu_org"] = default
+    requestinfo.update(user=user, organisation_id=default)
     tenant = getattr(request, "tenant", None)
     throttle.clear(tenant, _lock_identity(user, user.username))
     sessions.register(request, user, method)

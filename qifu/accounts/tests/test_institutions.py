@@ -1,0 +1,203 @@
+"""Institution onboarding and sub-accounts: apply, review, the admin's operators and the
+limits of what an institution admin may grant or touch."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import MULTIPART_CONTENT
+
+from qifu.accounts.models import InstitutionApplication, User
+from qifu.accounts.tests.conftest import last_code, request_code, solve_captcha
+from qifu.core import tenancy
+from qifu.orgs.codes import make_credit_code
+from qifu.orgs.models import Institution
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+CODE = make_credit_code("3", "1", "320505", "MA9KQ7TL")
+PHONE = "13655550001"
+
+
+def apply(client, outbox, phone=PHONE, **changes):
+    c = client()
+    request_code(c, phone, "institution")
+    data = {
+        "name": "甲区知识产权代理有限公司",
+        "kind": "ip",
+        "credit_code": CODE,
+        "contact_name": "赵六",
+        "phone": phone,
+        "sms_code": last_code(outbox, phone),
+        "introduction": "专利、商标代理",
+        "licence": SimpleUploadedFile("licence.png", PNG, content_type="image/png"),
+    }
+    data.update(changes)
+    return c.post("auth/institution-applications", data, content_type=MULTIPART_CONTENT)
+
+
+def test_apply_and_approve_creates_institution_and_admin(cast, client, api, outbox, clock):
+    applied = apply(client, outbox)
+    assert applied.status_code == 200 and applied.json()["status"] == "pending"
+    staff = api(cast.staff_a)
+    queue = staff.get("auth/institution-applications", {"status": "pending"}).json()
+    assert queue["total"] == 1 and queue["items"][0]["kind_label"] == "知识产权"
+    app_id = queue["items"][0]["id"]
+    approved = staff.post(f"auth/institution-applications/{app_id}/approve", {})
+    assert approved.status_code == 200 and approved.json()["institution_id"]
+    with tenancy.tenant_scope(cast.tenant):
+        institution = Institution.objects.get(credit_code=CODE)
+        assert institution.status == "approved"
+    admin = User.objects.get(phone=PHONE)
+    # The new admin signs in by SMS and holds the admin role in the new institution.
+    c = client(ip="10.0.0.5")
+    clock.advance(seconds=61)
+    request_code(c, PHONE, "login")
+    me = c.post("auth/login/sms", {"phone": PHONE, "code": last_code(outbox, PHONE)}).json()
+    assert me["id"] == admin.id and me["roles"] == ["institution_admin"]
+    assert "identity.subaccount.manage" in me["permissions"]
+
+
+def test_existing_account_joins_the_new_institution(cast, client, api, outbox, clock):
+    # The enterprise owner applies for their law firm with their own phone: one person, two organisations.
+    assert apply(client, outbox, phone="13900000006").status_code == 200
+    with tenancy.tenant_scope(cast.tenant):
+        app = InstitutionApplication.objects.get()
+    api(cast.tenant_admin).post(f"auth/institution-applications/{app.id}/approve", {})
+    me = api(cast.enterprise_owner).get("auth/me").json()
+    assert {o["kind"] for o in me["organisations"]} == {"enterprise", "institution"}
+    assert me["organisation"]["kind"] == "enterprise"  # the default stays the enterprise
+
+
+def test_reject_needs_a_reason(cast, client, api, outbox, clock):
+    apply(client, outbox)
+    with tenancy.tenant_scope(cast.tenant):
+        app = InstitutionApplication.objects.get()
+    staff = api(cast.staff_a)
+    assert staff.post(f"auth/institution-applications/{app.id}/reject", {"reason": " "}).status_code == 422
+    rejected = staff.post(f"auth/institution-applications/{app.id}/reject", {"reason": "执照已过期"})
+    assert rejected.json()["status"] == "rejected" and rejected.json()["reason"] == "执照已过期"
+    assert staff.post(f"auth/institution-applications/{app.id}/approve", {}).status_code == 422
+    assert not User.objects.filter(phone=PHONE).exists()
+
+
+@pytest.mark.parametrize(
+    "changes, status",
+    [
+        ({"kind": "casino"}, 422),
+        ({"credit_code": CODE[:-1] + ("1" if CODE[-1] != "1" else "2")}, 422),
+        ({"sms_code": "000000"}, 400),
+        ({"licence": SimpleUploadedFile("x.png", b"GIF89a....", content_type="image/png")}, 415),
+    ],
+)
+def test_bad_applications_change_nothing(cast, client, outbox, clock, changes, status):
+    response = apply(client, outbox, **changes)
+    assert response.status_code == status
+    with tenancy.tenant_scope(cast.tenant):
+        assert not InstitutionApplication.objects.exists()
+
+
+def test_an_onboarded_code_cannot_apply_again(cast, client, api, outbox, clock):
+    apply(client, outbox)
+    clock.advance(seconds=61)
+    assert apply(client, outbox).status_code == 409  # pending already
+    with tenancy.tenant_scope(cast.tenant):
+        app = InstitutionApplication.objects.get()
+    api(cast.staff_a).post(f"auth/institution-applications/{app.id}/approve", {})
+    clock.advance(seconds=61)
+    assert apply(client, outbox).status_code == 409  # onboarded
+
+
+def test_review_is_refused_to_others(cast, client, api, outbox, clock):
+    apply(client, outbox)
+    with tenancy.tenant_scope(cast.tenant):
+        app = InstitutionApplication.objects.get()
+    assert api(cast.enterprise_owner).get("auth/institution-applications").status_code == 403
+    assert api(cast.institution_admin).post(f"auth/institution-applications/{app.id}/approve", {}).status_code == 403
+    assert api(cast.outsider).post(f"auth/institution-applications/{app.id}/approve", {}).status_code == 404
+    with tenancy.tenant_scope(cast.tenant):
+        assert InstitutionApplication.objects.get().status == "pending"
+
+
+# --- sub-accounts -----------------------------------------------------------------------------------
+
+
+def test_admin_creates_an_operator_who_must_change_password(cast, api, client, clock):
+    admin = api(cast.institution_admin)
+    created = admin.post("auth/subaccounts", {"name": "钱七", "phone": "13677770001", "role": "institution_operator"})
+    assert created.status_code == 200
+    body = created.json()
+    assert body["user"]["roles"] == ["institution_operator"] and body["user"]["phone"] == "136****0001"
+    c = client()
+    me = c.post("auth/login", {"username": "13677770001", "password": body["initial_password"]}).json()
+    assert me["must_change_password"] is True and me["organisation"]["id"] == cast.institution.organisation_id
+    listed = admin.get("auth/subaccounts").json()
+    assert {u["name"] for u in listed["items"]} == {"律所经办人", "钱七"}  # admins are not listed
+
+
+@pytest.mark.parametrize("role", ["institution_admin", "tenant_admin", "district_staff", "enterprise_owner", "nope"])
+def test_admin_may_grant_only_grantable_roles(cast, api, role, clock):
+    response = api(cast.institution_admin).post(
+        "auth/subaccounts", {"name": "钱七", "phone": "13677770002", "role": role}
+    )
+    assert response.status_code == 403
+    assert not User.objects.filter(phone="13677770002").exists()
+
+
+def test_disable_enable_and_reset_an_operator(cast, api, client, clock):
+    operator = cast.institution_operator
+    session = client()
+    session.post("auth/login", {"username": "inst-operator", "password": cast.password})
+    admin = api(cast.institution_admin)
+    assert admin.post(f"auth/subaccounts/{operator.id}/disable").json()["is_active"] is False
+    assert session.get("auth/me").status_code == 401  # signed out at once
+    assert (
+        client(ip="10.0.0.2").post("auth/login", {"username": "inst-operator", "password": cast.password}).status_code
+        == 400
+    )
+    assert admin.post(f"auth/subaccounts/{operator.id}/enable").json()["is_active"] is True
+    initial = admin.post(f"auth/subaccounts/{operator.id}/reset-password").json()["initial_password"]
+    fresh = client(ip="10.0.0.3")  # the failed attempt above makes the captcha due for this account
+    me = fresh.post("auth/login", {"username": "inst-operator", "password": initial, **solve_captcha(fresh)}).json()
+    assert me["must_change_password"] is True
+
+
+def test_admin_cannot_touch_people_outside_the_institution(cast, api, clock):
+    admin = api(cast.institution_admin)
+    for victim in (cast.staff_a, cast.enterprise_owner, cast.institution_admin, cast.outsider):
+        assert admin.post(f"auth/subaccounts/{victim.id}/disable").status_code == 404
+        assert admin.post(f"auth/subaccounts/{victim.id}/reset-password").status_code == 404
+    for user in (cast.staff_a, cast.enterprise_owner, cast.institution_admin):
+        user.refresh_from_db()
+        assert user.is_active
+
+
+def test_operators_cannot_manage_sub_accounts(cast, api, clock):
+    operator = api(cast.institution_operator)
+    assert operator.get("auth/subaccounts").status_code == 403
+    assert operator.post("auth/subaccounts", {"name": "钱七", "phone": "13677770003"}).status_code == 403
+    assert operator.post(f"auth/subaccounts/{cast.institution_operator.id}/disable").status_code == 403
+
+
+def test_another_institutions_admin_cannot_reach_our_operators(cast, api, in_tenant, clock):
+    from qifu.access.services import assign_role
+    from qifu.core import permissions as P
+    from qifu.orgs.services import add_member, create_institution
+
+    other = create_institution(name="甲区另一家律所", kind="legal", parent=cast.root, status="approved")
+    rival = User.objects.create_user(
+        username="rival-admin", password=cast.password, name="对手", phone="13688880001", tenant=cast.tenant
+    )
+    add_member(rival, other.organisation, is_default=True)
+    assign_role(rival, other.organisation, cast.roles[P.INSTITUTION_ADMIN])
+    assert api(rival).post(f"auth/subaccounts/{cast.institution_operator.id}/disable").status_code == 404
+    assert api(rival).get("auth/subaccounts").json()["total"] == 0
+
+
+def test_a_shared_account_is_not_disabled_by_one_institution(cast, api, in_tenant, clock):
+    from qifu.orgs.services import add_member
+
+    add_member(cast.institution_operator, cast.enterprise_a.organisation)
+    response = api(cast.institution_admin).post(f"auth/subaccounts/{cast.institution_operator.id}/disable")
+    assert response.status_code == 422
+    cast.institution_operator.refresh_from_db()
+    assert cast.institution_operator.is_active
