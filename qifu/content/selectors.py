@@ -1,0 +1,157 @@
+"""Reads of content: the live slots of a placement (cached per tenant generation), articles, the feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from qifu.content import counters
+from qifu.content.models import ActivityItem, Article, Signup, SiteIntro, Slot
+from qifu.content.services import slot_version
+from qifu.core import tenancy
+
+MAX_CACHE_SECONDS = 60
+
+
+def live_q(now: dt.datetime) -> Q:
+    return (
+        Q(is_active=True)
+        & (Q(starts_at__isnull=True) | Q(starts_at__lte=now))
+        & (Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    )
+
+
+def image_url(image_id: int | None) -> str:
+    return f"/api/v1/content/images/{image_id}" if image_id else ""
+
+
+def slot_out(slot: Slot) -> dict[str, Any]:
+    link = slot.link_url or (f"/portal/content/{slot.article_id}" if slot.article_id else "")
+    return {
+        "id": slot.pk,
+        "placement": slot.placement,
+        "title": slot.title,
+        "subtitle": slot.subtitle,
+        "image_url": image_url(slot.image_id),
+        "link_url": link,
+        "sort": slot.sort,
+    }
+
+
+def _seconds_to_next_boundary(now: dt.datetime) -> int:
+    """Until the next slot starts or ends: a cached list must not outlive it."""
+    upcoming = (
+        Slot.objects.filter(is_active=True)
+        .filter(Q(starts_at__gt=now) | Q(ends_at__gt=now))
+        .values_list("starts_at", "ends_at")
+    )
+    nearest = MAX_CACHE_SECONDS
+    for starts, ends in upcoming:
+        for moment in (starts, ends):
+            if moment and moment > now:
+                nearest = min(nearest, int((moment - now).total_seconds()) + 1)
+    return max(1, nearest)
+
+
+def live_slots() -> dict[str, list[dict[str, Any]]]:
+    """Every placement's live entries in order; cached until the next change or window boundary."""
+    tenant_id = tenancy.current_tenant().pk
+    key = f"content:slots:{tenant_id}:{slot_version(tenant_id)}"
+    data = cache.get(key)
+    if data is None:
+        now = timezone.now()
+        data = {placement: [] for placement in Slot.Placement.values}
+        for slot in (
+            Slot.objects.filter(live_q(now))
+            .exclude(article__isnull=False, article__status__in=[Article.Status.DRAFT, Article.Status.ARCHIVED])
+            .order_by("placement", "sort", "id")
+        ):
+            data[slot.placement].append(slot_out(slot))
+        cache.set(key, data, _seconds_to_next_boundary(now))
+    return data
+
+
+def articles(kind: str | None = None, q: str | None = None, category: str | None = None) -> QuerySet[Article]:
+    qs = Article.objects.filter(status=Article.Status.PUBLISHED)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if category:
+        qs = qs.filter(category=category)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q))
+    return qs.order_by("-pinned", "-published_at", "-id")
+
+
+def signup_count(article: Article) -> int:
+    return article.signups.filter(status=Signup.Status.REGISTERED).count()
+
+
+def article_out(article: Article, *, with_body: bool = False, user=None) -> dict[str, Any]:
+    data = {
+        "id": article.pk,
+        "kind": article.kind,
+        "kind_label": article.get_kind_display(),
+        "title": article.title,
+        "summary": article.summary,
+        "category": article.category,
+        "cover_url": image_url(article.cover_id),
+        "cover_id": article.cover_id,
+        "status": article.status,
+        "status_label": article.get_status_display(),
+        "pinned": article.pinned,
+        "published_at": article.published_at,
+        "starts_at": article.starts_at,
+        "ends_at": article.ends_at,
+        "location": article.location,
+        "signup_enabled": article.signup_enabled,
+        "signup_deadline": article.signup_deadline,
+        "capacity": article.capacity,
+        "signed_up": signup_count(article) if article.kind == Article.Kind.ACTIVITY else 0,
+    }
+    if with_body:
+        data["body"] = article.body
+        data["my_signup"] = (
+            Signup.objects.filter(article=article, user=user, status=Signup.Status.REGISTERED).exists()
+            if user is not None and user.is_authenticated
+            else False
+        )
+    return data
+
+
+def feed(limit: int = 20) -> list[dict[str, Any]]:
+    tenant_id = tenancy.current_tenant().pk
+    key = f"content:feed:{tenant_id}"
+    data = cache.get(key)
+    if data is None:
+        data = [
+            {
+                "id": item.pk,
+                "category": item.category,
+                "category_label": item.get_category_display(),
+                "text": f"{item.actor} {item.action} {item.subject}",
+                "at": item.created_at,
+            }
+            for item in ActivityItem.objects.order_by("-id")[:50]
+        ]
+        cache.set(key, data, 60)
+    return data[:limit]
+
+
+def intro() -> dict[str, Any]:
+    tenant = tenancy.current_tenant()
+    record = SiteIntro.objects.first()
+    key = f"content:counters:{tenant.pk}"
+    values = cache.get(key)
+    if values is None:
+        values = counters.values()
+        cache.set(key, values, 60)  # live within a minute; counting every table per page view is wasteful
+    return {
+        "title": record.title if record else tenant.name,
+        "body": record.body if record else "",
+        "video_url": record.video_url if record else "",
+        "counters": values,
+    }

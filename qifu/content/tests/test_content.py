@@ -1,0 +1,190 @@
+"""Content and portal configuration through the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import MULTIPART_CONTENT
+from django.utils import timezone
+
+from qifu.content import services
+from qifu.content.models import ActivityItem, Article
+from qifu.core import tenancy
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    # Tenant ids repeat across tests on SQLite; cached slot lists must not leak between them.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _image(api, user) -> int:
+    upload = SimpleUploadedFile("banner.png", PNG, content_type="image/png")
+    response = api(user).post("content/manage/images", {"file": upload}, content_type=MULTIPART_CONTENT)
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def test_article_lifecycle_sanitises_and_publishes(api, cast):
+    admin = api(cast.staff_a)
+    created = admin.post(
+        "content/manage/articles",
+        {
+            "kind": "news",
+            "title": "区政府召开惠企政策宣讲会",
+            "body": "<p>宣讲会<img src=x onerror=alert(1)></p><script>x()</script>",
+        },
+    )
+    assert created.status_code == 201
+    article = created.json()
+    assert "onerror" not in article["body"] and "<script" not in article["body"]
+    assert article["summary"] == "宣讲会"
+    assert api(None).get(f"content/articles/{article['id']}").status_code == 404
+    assert admin.post(f"content/manage/articles/{article['id']}/publish").json()["status"] == "published"
+    assert api(None).get("content/articles", {"kind": "news"}).json()["total"] == 1
+    assert admin.delete(f"content/manage/articles/{article['id']}").json()["code"] == "content.delete_published"
+    assert admin.post(f"content/manage/articles/{article['id']}/archive").json()["status"] == "archived"
+    assert api(None).get(f"content/articles/{article['id']}").status_code == 404
+    assert api(cast.outsider).get(f"content/manage/articles/{article['id']}").status_code == 404
+    assert api(cast.enterprise_owner).get("content/manage/articles").status_code == 403
+
+
+def _activity(api, cast, **over) -> int:
+    data = {
+        "kind": "activity",
+        "title": "专精特新企业申报辅导沙龙",
+        "body": "<p>现场辅导</p>",
+        "starts_at": (timezone.now() + dt.timedelta(days=7)).isoformat(),
+        "location": "区政务服务中心三楼",
+        "signup_enabled": True,
+        "capacity": 1,
+    }
+    data.update(over)
+    aid = api(cast.staff_a).post("content/manage/articles", data).json()["id"]
+    api(cast.staff_a).post(f"content/manage/articles/{aid}/publish")
+    return aid
+
+
+def test_activity_signup_capacity_and_cancel(api, cast):
+    aid = _activity(api, cast)
+    owner = api(cast.enterprise_owner)
+    body = {"name": "张三", "phone": "13800001111", "organisation_name": "甲区恒瑞精密机械有限公司"}
+    assert (
+        owner.post(f"content/articles/{aid}/signup", {**body, "phone": "1234567"}).json()["code"] == "content.bad_phone"
+    )
+    assert owner.post(f"content/articles/{aid}/signup", body).status_code == 201
+    assert owner.post(f"content/articles/{aid}/signup", body).status_code == 409
+    full = api(cast.staff_b).post(f"content/articles/{aid}/signup", {**body, "name": "李四"})
+    assert full.json()["code"] == "content.full"
+    assert owner.get(f"content/articles/{aid}").json()["my_signup"] is True
+    assert owner.delete(f"content/articles/{aid}/signup").json()["status"] == "cancelled"
+    assert api(cast.staff_b).post(f"content/articles/{aid}/signup", {**body, "name": "李四"}).status_code == 201
+    names = [s["name"] for s in api(cast.staff_a).get(f"content/manage/articles/{aid}/signups").json()["items"]]
+    assert names == ["张三", "李四"]
+    assert api(None).post(f"content/articles/{aid}/signup", body).status_code == 401
+    # the feed shows the sign-up without the enterprise's name
+    texts = [item["text"] for item in api(None).get("content/feed").json()]
+    assert "甲区**有限公司 报名了 专精特新企业申报辅导沙龙" in texts
+    assert not any("恒瑞" in t for t in texts)
+
+
+def test_signup_closed_after_deadline(api, cast):
+    aid = _activity(api, cast, signup_deadline=(timezone.now() - dt.timedelta(hours=1)).isoformat())
+    response = api(cast.enterprise_owner).post(
+        f"content/articles/{aid}/signup", {"name": "张三", "phone": "13800001111"}
+    )
+    assert response.json()["code"] == "content.signup_closed"
+
+
+def test_slots_respect_windows_order_and_take_effect_at_once(api, cast):
+    admin = api(cast.staff_a)
+    image = _image(api, cast.staff_a)
+    now = timezone.now()
+    assert (
+        admin.post("content/manage/slots", {"placement": "banner", "title": "无图"}).json()["code"]
+        == "content.image_required"
+    )
+    first = admin.post(
+        "content/manage/slots", {"placement": "banner", "title": "政策直通车", "image_id": image, "sort": 2}
+    ).json()
+    admin.post("content/manage/slots", {"placement": "banner", "title": "首贷服务季", "image_id": image, "sort": 1})
+    admin.post(
+        "content/manage/slots",
+        {
+            "placement": "banner",
+            "title": "将来",
+            "image_id": image,
+            "starts_at": (now + dt.timedelta(days=1)).isoformat(),
+        },
+    )
+    admin.post(
+        "content/manage/slots",
+        {
+            "placement": "banner",
+            "title": "过去",
+            "image_id": image,
+            "ends_at": (now - dt.timedelta(days=1)).isoformat(),
+        },
+    )
+    bad = admin.post("content/manage/slots", {"placement": "feed", "title": "x", "link_url": "javascript:alert(1)"})
+    assert bad.json()["code"] == "content.bad_link"
+    live = api(None).get("content/slots").json()["banner"]
+    assert [s["title"] for s in live] == ["首贷服务季", "政策直通车"]
+    assert live[0]["image_url"] == f"/api/v1/content/images/{image}"
+    # a change shows on the very next read, although the list was cached
+    admin.put(
+        f"content/manage/slots/{first['id']}",
+        {"placement": "banner", "title": "政策直通车（新）", "image_id": image, "sort": 0},
+    )
+    assert [s["title"] for s in api(None).get("content/slots").json()["banner"]] == ["政策直通车（新）", "首贷服务季"]
+    admin.delete(f"content/manage/slots/{first['id']}")
+    assert [s["title"] for s in api(None).get("content/slots").json()["banner"]] == ["首贷服务季"]
+    # other tenants' portals do not see this tenant's slots
+    assert api(None, host="beta.test").get("content/slots").json()["banner"] == []
+    assert api(None).get(f"content/images/{image}").status_code == 200
+    assert api(None, host="beta.test").get(f"content/images/{image}").status_code == 404
+
+
+def test_reorder(api, cast):
+    admin = api(cast.staff_a)
+    ids = [admin.post("content/manage/slots", {"placement": "hot_product", "title": t}).json()["id"] for t in "ABC"]
+    reordered = admin.post("content/manage/slots/reorder", {"placement": "hot_product", "ids": ids[::-1]})
+    assert [s["title"] for s in reordered.json()] == ["C", "B", "A"]
+    assert [s["title"] for s in api(None).get("content/slots").json()["hot_product"]] == ["C", "B", "A"]
+    wrong = admin.post("content/manage/slots/reorder", {"placement": "banner", "ids": ids})
+    assert wrong.json()["code"] == "content.unknown_slot"
+
+
+def test_intro_counts_what_exists(api, cast):
+    saved = api(cast.staff_a).put("content/manage/intro", {"title": "甲区企业服务平台", "body": "<p>一站式服务</p>"})
+    assert saved.status_code == 200
+    counters = {c["key"]: c["value"] for c in saved.json()["counters"]}
+    assert counters["enterprises"] == 2 and counters["institutions"] == 1 and counters["policies"] == 0
+    assert counters["users"] == 7  # the cast tenant has seven people
+    assert "appeals" not in counters  # no appeals capability yet: nothing is shown for it
+    home = api(None).get("content/home").json()
+    assert home["intro"]["title"] == "甲区企业服务平台"
+    assert set(home["slots"]) == {"banner", "feed", "announcement", "hot_product", "activity"}
+
+
+def test_anonymise():
+    assert services.anonymise("甲区恒瑞精密机械有限公司") == "甲区**有限公司"
+    assert services.anonymise("华创科技股份有限公司") == "华创**股份有限公司"
+    assert services.anonymise("") == "某企业"
+    assert services.anonymise("张三") == "某企业"
+
+
+def test_record_activity_is_scoped(in_tenant, cast):
+    services.record_activity(ActivityItem.Category.FINANCE, "甲区恒瑞精密机械有限公司", "申请了", "首贷贴息贷款")
+    with tenancy.tenant_scope(cast.other_tenant):
+        assert ActivityItem.objects.count() == 0
+    with pytest.raises(ValueError):
+        services.record_activity("nope", "x", "y", "z")
+    assert Article.objects.count() == 0
