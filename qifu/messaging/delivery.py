@@ -234,11 +234,13 @@ def record(batch: list[tuple[Delivery, Result, int]], send: Send) -> None:
     now = timezone.now()
     with transaction.atomic():
         held = set(
-            Delivery.objects.filter(
+            Delivery.objects.select_for_update()
+            .filter(
                 pk__in=[d.pk for d, _, _ in batch],
                 state=Delivery.State.SENDING,
                 claim__in={d.claim for d, _, _ in batch},
-            ).values_list("pk", flat=True)
+            )
+            .values_list("pk", flat=True)
         )
         rows, pushes = [], []
         for delivery, result, duration in batch:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import Min
 from django.utils import timezone
 from huey import crontab
 
@@ -38,16 +39,21 @@ def run_send(send_id: int) -> str:
     delivery.reconcile_stale(send)
     delivery.pump(send)
     if delivery.has_open(send):
-        due = delivery.next_due(send)
-        if due is not None and due > timezone.now():
-            jobs.enqueue(RUN_SEND, send.tenant, eta=due, send_id=send.pk)
-            return f"waiting for retries until {due.isoformat()}"
-        # rows still held by another (live or dead) worker: the sweep settles them after the lease
-        return "rows still being sent elsewhere"
+        # Rows waiting for a retry, or held by another worker (alive, or dead since its
+        # claim): come back when the earliest of them is due or its lease runs out.
+        held = Delivery.objects.filter(send=send, state=Delivery.State.SENDING).aggregate(at=Min("claimed_at"))["at"]
+        candidates = [t for t in (delivery.next_due(send), held and held + lease_delta()) if t is not None]
+        at = max(min(candidates), timezone.now()) + timedelta(seconds=1) if candidates else None
+        jobs.enqueue(RUN_SEND, send.tenant, eta=at, send_id=send.pk)
+        return f"open rows remain; checking again at {at.isoformat() if at else 'once'}"
     Send.objects.filter(pk=send.pk, status=Send.Status.RUNNING).update(
         status=Send.Status.COMPLETED, finished_at=timezone.now()
     )
     return f"completed {send.total} deliveries"
+
+
+def lease_delta() -> timedelta:
+    return timedelta(seconds=delivery.lease_seconds())
 
 
 @jobs.register(SWEEP, retries=0, schedule=crontab(minute="*"), label="消息发送巡检")

@@ -44,11 +44,14 @@ class _Server:
 
             def _reply(self, status: int, payload: dict):
                 body = json.dumps(payload, ensure_ascii=False).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json;charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json;charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):  # the caller was killed while waiting
+                    pass
 
             def do_GET(self):
                 parsed = urlparse(self.path)
@@ -76,6 +79,10 @@ class FakeAliyunSms(_Server):
         self.sent: list[dict] = []  # accepted SendSms parameters
         self.errors: dict[str, list[str]] = {}  # phone -> codes to answer, consumed in order
         self.requests = 0
+        # From the hang_after-th accepted message on, hold the answer back until released:
+        # the message is accepted, the caller has not heard so yet (the crash window).
+        self.hang_after: int | None = None
+        self.release = threading.Event()
 
     def handle(self, method, path, query, body):
         params = dict(parse_qsl(body.decode())) if method == "POST" else dict(query)
@@ -113,6 +120,9 @@ class FakeAliyunSms(_Server):
                 return 200, {"Code": "isv.INVALID_JSON_PARAM", "Message": "JSON参数不合法", "RequestId": "r"}
             biz_id = f"{len(self.sent) + 1:06d}^0"
             self.sent.append({**p, "BizId": biz_id, "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")})
+            hang = self.hang_after is not None and len(self.sent) >= self.hang_after
+        if hang:
+            self.release.wait(120)
         return 200, {"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": "req-ok"}
 
     def query(self, p):
