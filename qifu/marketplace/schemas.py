@@ -16,7 +16,7 @@ def _rows(related) -> list:
 
 
 # -- categories -------------------------------------------------------------------
-class CategoryIn(Schema):
+class MarketCategoryIn(Schema):
     code: str = Field(..., min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str = Field(..., min_length=1, max_length=50)
     parent_id: int | None = None
@@ -28,7 +28,7 @@ class CategoryIn(Schema):
     negative_reasons: list[str] = Field(default_factory=list, max_length=20)
 
 
-class CategoryOut(Schema):
+class MarketCategoryOut(Schema):
     id: int
     code: str
     name: str
@@ -41,18 +41,18 @@ class CategoryOut(Schema):
     negative_reasons: list[str]
 
 
-class CategoryNode(CategoryOut):
-    children: list[CategoryOut] = Field(default_factory=list)
+class MarketCategoryNode(MarketCategoryOut):
+    children: list[MarketCategoryOut] = Field(default_factory=list)
 
 
-class SurveyOut(Schema):
+class MarketSurveyOut(Schema):
     prompt: str
     positive_reasons: list[str]
     negative_reasons: list[str]
 
 
 # -- products ----------------------------------------------------------------------
-class FormFieldIn(Schema):
+class MarketFormFieldIn(Schema):
     key: str = Field(..., max_length=40)
     label: str = Field(..., max_length=50)
     type: Literal["text", "textarea", "number", "date", "select", "multiselect", "boolean"] = "text"
@@ -64,7 +64,7 @@ class FormFieldIn(Schema):
     help: str = Field("", max_length=200)
 
 
-class ProductIn(Schema):
+class MarketProductIn(Schema):
     category_id: int
     name: str = Field(..., min_length=2, max_length=100)
     summary: str = Field("", max_length=200)
@@ -75,12 +75,12 @@ class ProductIn(Schema):
     service_area: str = Field("", max_length=100)
     delivery: Literal["online", "offline", "both"] = "both"
     required_materials: list[str] = Field(default_factory=list, max_length=20)
-    form_fields: list[FormFieldIn] = Field(default_factory=list, max_length=30)
+    form_fields: list[MarketFormFieldIn] = Field(default_factory=list, max_length=30)
     subsidy_eligible: bool = False
     accept_days: int = Field(3, ge=1, le=30)
 
 
-class ProductFilter(Schema):
+class MarketProductFilter(Schema):
     q: str | None = Field(None, max_length=50, description="关键词")
     category_id: int | None = None
     institution_id: int | None = None
@@ -90,23 +90,23 @@ class ProductFilter(Schema):
     sort: Literal["newest", "popular", "rating", "price"] | None = None
 
 
-class OwnProductFilter(ProductFilter):
+class MarketOwnProductFilter(MarketProductFilter):
     status: Literal["pending", "rejected", "listed", "unlisted"] | None = None
 
 
-class InstitutionBrief(Schema):
+class MarketInstitutionBrief(Schema):
     id: int
     name: str
     kind: str
 
 
-class ProductOut(Schema):
+class MarketProductOut(Schema):
     id: int
     name: str
     summary: str
     category_id: int
     category_name: str
-    institution: InstitutionBrief
+    institution: MarketInstitutionBrief
     is_free: bool
     price: Decimal
     price_unit: str
@@ -125,7 +125,7 @@ class ProductOut(Schema):
         return obj.category.name
 
 
-class ProductDetail(ProductOut):
+class MarketProductDetail(MarketProductOut):
     description: str
     required_materials: list[str]
     form_fields: list[dict[str, Any]]
@@ -136,7 +136,7 @@ class ProductDetail(ProductOut):
     institution_rating_count: int = 0
 
 
-class RevisionOut(Schema):
+class MarketRevisionOut(Schema):
     id: int
     product_id: int
     number: int
@@ -147,13 +147,13 @@ class RevisionOut(Schema):
     reviewed_at: dt.datetime | None
 
 
-class OwnProductOut(ProductDetail):
+class MarketOwnProductOut(MarketProductDetail):
     unlisted_reason: str
-    pending_revision: RevisionOut | None = None
-    last_revision: RevisionOut | None = None
+    pending_revision: MarketRevisionOut | None = None
+    last_revision: MarketRevisionOut | None = None
 
 
-class ReviewItemOut(Schema):
+class MarketReviewItemOut(Schema):
     id: int
     number: int
     status: str
@@ -168,16 +168,16 @@ class ReviewItemOut(Schema):
     live: dict[str, Any] | None = None
 
 
-class ReviewIn(Schema):
+class MarketReviewIn(Schema):
     decision: Literal["approve", "reject"]
     reason: str = Field("", max_length=300)
 
 
-class UnlistIn(Schema):
+class MarketUnlistIn(Schema):
     reason: str = Field("", max_length=200)
 
 
-class RatingOut(Schema):
+class MarketRatingOut(Schema):
     id: int
     score: int
     reasons: list[str]
@@ -201,31 +201,31 @@ class RatingOut(Schema):
         return obj.product.name
 
 
-class ReplyIn(Schema):
+class MarketReplyIn(Schema):
     text: str = Field(..., min_length=1, max_length=500)
 
 
-class FavouriteOut(Schema):
+class MarketFavouriteOut(Schema):
     favourited: bool
     favourite_count: int
 
 
 # -- applications --------------------------------------------------------------------
-class MaterialIn(Schema):
+class MarketMaterialIn(Schema):
     label: str = Field("", max_length=100)
     file_id: int
 
 
-class ApplyIn(Schema):
+class MarketApplyIn(Schema):
     product_id: int
     contact_name: str = Field(..., min_length=1, max_length=50)
     contact_phone: str = Field(..., pattern=r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$")
     note: str = Field("", max_length=500)
     form_data: dict[str, Any] = Field(default_factory=dict)
-    materials: list[MaterialIn] = Field(default_factory=list, max_length=30)
+    materials: list[MarketMaterialIn] = Field(default_factory=list, max_length=30)
 
 
-class ApplicationFilter(Schema):
+class MarketApplicationFilter(Schema):
     q: str | None = Field(None, max_length=50, description="编号、产品或企业名称")
     status: str | None = Field(None, max_length=200, description="状态，多个用逗号分隔")
     subsidy_status: str | None = Field(None, max_length=100)
@@ -236,7 +236,7 @@ class ApplicationFilter(Schema):
     submitted_to: dt.date | None = None
 
 
-class FileOut(Schema):
+class MarketFileOut(Schema):
     id: int
     kind: str
     label: str
@@ -258,13 +258,13 @@ class FileOut(Schema):
         return obj.file.content_type
 
 
-class UploadOut(Schema):
+class MarketUploadOut(Schema):
     id: int
     name: str
     size: int
 
 
-class EventOut(Schema):
+class MarketEventOut(Schema):
     id: int
     action: str
     side: str
@@ -280,7 +280,7 @@ class EventOut(Schema):
         return (getattr(actor, "name", "") or getattr(actor, "username", "")) if actor else "系统"
 
 
-class ApplicationOut(Schema):
+class MarketApplicationOut(Schema):
     id: int
     number: str
     product_id: int
@@ -316,7 +316,7 @@ class ApplicationOut(Schema):
         return obj.subsidy_programme.name if obj.subsidy_programme_id else ""
 
 
-class RatingBrief(Schema):
+class MarketRatingBrief(Schema):
     score: int
     reasons: list[str]
     comment: str
@@ -325,7 +325,7 @@ class RatingBrief(Schema):
     created_at: dt.datetime
 
 
-class ApplicationDetail(ApplicationOut):
+class MarketApplicationDetail(MarketApplicationOut):
     contact_name: str
     contact_phone: str
     note: str
@@ -337,10 +337,10 @@ class ApplicationDetail(ApplicationOut):
     completed_at: dt.datetime | None
     confirmed_at: dt.datetime | None
     verified_at: dt.datetime | None
-    files: list[FileOut]
-    events: list[EventOut]
-    rating: RatingBrief | None = None
-    survey: SurveyOut | None = None
+    files: list[MarketFileOut]
+    events: list[MarketEventOut]
+    rating: MarketRatingBrief | None = None
+    survey: MarketSurveyOut | None = None
     side: str = ""
     actions: list[str] = Field(default_factory=list)
 
@@ -361,22 +361,22 @@ class ApplicationDetail(ApplicationOut):
         return getattr(obj, "rating", None) if hasattr(obj, "rating") else None
 
 
-class NoteIn(Schema):
+class MarketNoteIn(Schema):
     note: str = Field("", max_length=300)
 
 
-class ReasonIn(Schema):
+class MarketReasonIn(Schema):
     reason: str = Field(..., min_length=1, max_length=300)
 
 
-class RateIn(Schema):
+class MarketRateIn(Schema):
     score: int = Field(..., ge=1, le=5)
     reasons: list[str] = Field(default_factory=list, max_length=20)
     comment: str = Field("", max_length=500)
 
 
 # -- subsidies ------------------------------------------------------------------------------
-class ProgrammeIn(Schema):
+class MarketProgrammeIn(Schema):
     name: str = Field(..., min_length=2, max_length=100)
     budget: Decimal = Field(..., gt=0, le=Decimal("999999999999.99"), decimal_places=2)
     starts_on: dt.date
@@ -391,7 +391,7 @@ class ProgrammeIn(Schema):
     description: str = Field("", max_length=500)
 
 
-class ProgrammeOut(Schema):
+class MarketProgrammeOut(Schema):
     id: int
     name: str
     budget: Decimal

@@ -15,17 +15,17 @@ from qifu.marketplace.api.base import acting_enterprise, acting_institution, rou
 from qifu.marketplace.models import Application, ApplicationFile, Product, Rating
 from qifu.marketplace.permissions import APPLY, EXPORT, OVERSEE, PROCESS, RATING_REPLY, SUBSIDY_VERIFY
 from qifu.marketplace.schemas import (
-    ApplicationDetail,
-    ApplicationFilter,
-    ApplicationOut,
-    ApplyIn,
-    FileOut,
-    NoteIn,
-    RateIn,
-    RatingOut,
-    ReasonIn,
-    ReplyIn,
-    UploadOut,
+    MarketApplicationDetail,
+    MarketApplicationFilter,
+    MarketApplicationOut,
+    MarketApplyIn,
+    MarketFileOut,
+    MarketNoteIn,
+    MarketRateIn,
+    MarketRatingOut,
+    MarketReasonIn,
+    MarketReplyIn,
+    MarketUploadOut,
 )
 from qifu.marketplace.services import applications as services
 from qifu.marketplace.services import ratings as rating_services
@@ -73,15 +73,17 @@ def _mine(request, application_id: int) -> Application:
     return request.ctx.get_or_404(selectors.applications(ENTERPRISE).filter(enterprise=enterprise), pk=application_id)
 
 
-@router.post("/uploads/material", permission=APPLY, response={201: UploadOut}, summary="上传申请材料（PDF/JPG/PNG）")
+@router.post(
+    "/uploads/material", permission=APPLY, response={201: MarketUploadOut}, summary="上传申请材料（PDF/JPG/PNG）"
+)
 def upload_material(request, file: File[UploadedFile]):
     acting_enterprise(request.ctx)
     stored = services.upload_material(file)
     return 201, {"id": stored.pk, "name": stored.original_name, "size": stored.size}
 
 
-@router.post("/applications", permission=APPLY, response={201: ApplicationDetail}, summary="申请服务产品")
-def apply(request, payload: ApplyIn):
+@router.post("/applications", permission=APPLY, response={201: MarketApplicationDetail}, summary="申请服务产品")
+def apply(request, payload: MarketApplyIn):
     enterprise = acting_enterprise(request.ctx)
     # Listed products are public; the enterprise's own data scope does not apply to them.
     product = request.ctx.get_or_404(
@@ -91,8 +93,8 @@ def apply(request, payload: ApplyIn):
     return 201, _detail(_reload(app), ENTERPRISE)
 
 
-@router.get("/my/applications", permission=APPLY, response=Page[ApplicationOut], summary="我的服务申请")
-def my_applications(request, page: Query[PageQuery], filters: Query[ApplicationFilter]):
+@router.get("/my/applications", permission=APPLY, response=Page[MarketApplicationOut], summary="我的服务申请")
+def my_applications(request, page: Query[PageQuery], filters: Query[MarketApplicationFilter]):
     return paginate(request.ctx.scoped(selectors.applications(ENTERPRISE, filters)), page)
 
 
@@ -100,7 +102,7 @@ def my_applications(request, page: Query[PageQuery], filters: Query[ApplicationF
     "/my/applications/{application_id}",
     permission=APPLY,
     object="marketplace.application",
-    response=ApplicationDetail,
+    response=MarketApplicationDetail,
     summary="我的服务申请详情与进度",
 )
 def my_application(request, application_id: int):
@@ -113,31 +115,31 @@ def _enterprise_op(path: str, summary: str, body):
             f"/my/applications/{{application_id}}/{path}",
             permission=APPLY,
             object="marketplace.application",
-            response=ApplicationDetail,
+            response=MarketApplicationDetail,
             summary=summary,
         )(func)
 
     return decorate
 
 
-@_enterprise_op("confirm", "确认服务完成", NoteIn)
-def confirm(request, application_id: int, payload: NoteIn):
+@_enterprise_op("confirm", "确认服务完成", MarketNoteIn)
+def confirm(request, application_id: int, payload: MarketNoteIn):
     return _detail(_reload(services.confirm(_mine(request, application_id), note=payload.note)), ENTERPRISE)
 
 
-@_enterprise_op("reopen", "退回服务（未完成）", ReasonIn)
-def reopen(request, application_id: int, payload: ReasonIn):
+@_enterprise_op("reopen", "退回服务（未完成）", MarketReasonIn)
+def reopen(request, application_id: int, payload: MarketReasonIn):
     return _detail(_reload(services.reopen(_mine(request, application_id), reason=payload.reason)), ENTERPRISE)
 
 
-@_enterprise_op("cancel", "取消申请", ReasonIn)
-def cancel_mine(request, application_id: int, payload: ReasonIn):
+@_enterprise_op("cancel", "取消申请", MarketReasonIn)
+def cancel_mine(request, application_id: int, payload: MarketReasonIn):
     app = services.cancel(_mine(request, application_id), side=ENTERPRISE, reason=payload.reason)
     return _detail(_reload(app), ENTERPRISE)
 
 
-@_enterprise_op("rate", "满意度评价", RateIn)
-def rate(request, application_id: int, payload: RateIn):
+@_enterprise_op("rate", "满意度评价", MarketRateIn)
+def rate(request, application_id: int, payload: MarketRateIn):
     app = _mine(request, application_id)
     rating_services.rate(app, score=payload.score, reasons=payload.reasons, comment=payload.comment)
     return _detail(_reload(app), ENTERPRISE)
@@ -152,9 +154,9 @@ def _incoming(request, application_id: int) -> Application:
 
 
 @router.get(
-    "/institution/applications", permission=PROCESS, response=Page[ApplicationOut], summary="本机构收到的服务申请"
+    "/institution/applications", permission=PROCESS, response=Page[MarketApplicationOut], summary="本机构收到的服务申请"
 )
-def incoming_applications(request, page: Query[PageQuery], filters: Query[ApplicationFilter]):
+def incoming_applications(request, page: Query[PageQuery], filters: Query[MarketApplicationFilter]):
     return paginate(request.ctx.scoped(selectors.applications(INSTITUTION, filters)), page)
 
 
@@ -164,7 +166,7 @@ def incoming_applications(request, page: Query[PageQuery], filters: Query[Applic
     response={200: None},
     summary="导出本机构服务申请（Excel）",
 )
-def export_incoming(request, filters: Query[ApplicationFilter]):
+def export_incoming(request, filters: Query[MarketApplicationFilter]):
     qs = request.ctx.scoped(selectors.applications(INSTITUTION, filters))
     return xlsx_response("服务申请.xlsx", EXPORT_COLUMNS, qs, ctx=request.ctx, model="marketplace.application")
 
@@ -173,7 +175,7 @@ def export_incoming(request, filters: Query[ApplicationFilter]):
     "/institution/applications/{application_id}",
     permission=PROCESS,
     object="marketplace.application",
-    response=ApplicationDetail,
+    response=MarketApplicationDetail,
     summary="服务申请详情（机构）",
 )
 def incoming_application(request, application_id: int):
@@ -186,7 +188,7 @@ def _institution_op(path: str, summary: str):
             f"/institution/applications/{{application_id}}/{path}",
             permission=PROCESS,
             object="marketplace.application",
-            response=ApplicationDetail,
+            response=MarketApplicationDetail,
             summary=summary,
         )(func)
 
@@ -194,27 +196,27 @@ def _institution_op(path: str, summary: str):
 
 
 @_institution_op("accept", "受理服务申请")
-def accept(request, application_id: int, payload: NoteIn):
+def accept(request, application_id: int, payload: MarketNoteIn):
     return _detail(_reload(services.accept(_incoming(request, application_id), note=payload.note)), INSTITUTION)
 
 
 @_institution_op("decline", "拒绝服务申请")
-def decline(request, application_id: int, payload: ReasonIn):
+def decline(request, application_id: int, payload: MarketReasonIn):
     return _detail(_reload(services.decline(_incoming(request, application_id), reason=payload.reason)), INSTITUTION)
 
 
 @_institution_op("start", "开始服务")
-def start(request, application_id: int, payload: NoteIn):
+def start(request, application_id: int, payload: MarketNoteIn):
     return _detail(_reload(services.start(_incoming(request, application_id), note=payload.note)), INSTITUTION)
 
 
 @_institution_op("complete", "完成服务（需已上传服务证明材料）")
-def complete(request, application_id: int, payload: NoteIn):
+def complete(request, application_id: int, payload: MarketNoteIn):
     return _detail(_reload(services.complete(_incoming(request, application_id), note=payload.note)), INSTITUTION)
 
 
 @_institution_op("cancel", "终止服务")
-def cancel_incoming(request, application_id: int, payload: ReasonIn):
+def cancel_incoming(request, application_id: int, payload: MarketReasonIn):
     app = services.cancel(_incoming(request, application_id), side=INSTITUTION, reason=payload.reason)
     return _detail(_reload(app), INSTITUTION)
 
@@ -223,7 +225,7 @@ def cancel_incoming(request, application_id: int, payload: ReasonIn):
     "/institution/applications/{application_id}/evidence",
     permission=PROCESS,
     object="marketplace.application",
-    response={201: FileOut},
+    response={201: MarketFileOut},
     summary="上传服务证明材料",
 )
 def upload_evidence(request, application_id: int, file: File[UploadedFile] = None, label: Form[str] = ""):
@@ -251,7 +253,7 @@ def delete_evidence(request, application_id: int, file_id: int):
     return 204, None
 
 
-@router.get("/institution/ratings", permission=PROCESS, response=Page[RatingOut], summary="本机构收到的评价")
+@router.get("/institution/ratings", permission=PROCESS, response=Page[MarketRatingOut], summary="本机构收到的评价")
 def institution_ratings(request, page: Query[PageQuery]):
     qs = Rating.objects.select_related("enterprise", "product").order_by("-id")
     return paginate(request.ctx.scoped(qs), page)
@@ -261,23 +263,23 @@ def institution_ratings(request, page: Query[PageQuery]):
     "/institution/ratings/{rating_id}/reply",
     permission=RATING_REPLY,
     object="marketplace.rating",
-    response=RatingOut,
+    response=MarketRatingOut,
     summary="回复评价（仅一次）",
 )
-def reply_rating(request, rating_id: int, payload: ReplyIn):
+def reply_rating(request, rating_id: int, payload: MarketReplyIn):
     institution = acting_institution(request.ctx)
     rating = request.ctx.get_or_404(Rating.objects.filter(institution=institution), pk=rating_id)
     return rating_services.reply(rating, text=payload.text)
 
 
 # -- government -------------------------------------------------------------------------------
-@router.get("/applications", permission=OVERSEE, response=Page[ApplicationOut], summary="辖区服务申请（政府）")
-def government_applications(request, page: Query[PageQuery], filters: Query[ApplicationFilter]):
+@router.get("/applications", permission=OVERSEE, response=Page[MarketApplicationOut], summary="辖区服务申请（政府）")
+def government_applications(request, page: Query[PageQuery], filters: Query[MarketApplicationFilter]):
     return paginate(request.ctx.scoped(selectors.applications(GOVERNMENT, filters)), page)
 
 
 @router.get("/applications/export", permission=EXPORT, response={200: None}, summary="导出辖区服务申请（Excel）")
-def export_applications(request, filters: Query[ApplicationFilter]):
+def export_applications(request, filters: Query[MarketApplicationFilter]):
     qs = request.ctx.scoped(selectors.applications(GOVERNMENT, filters))
     return xlsx_response("服务申请.xlsx", EXPORT_COLUMNS, qs, ctx=request.ctx, model="marketplace.application")
 
@@ -286,15 +288,15 @@ def export_applications(request, filters: Query[ApplicationFilter]):
     "/applications/{application_id}",
     permission=OVERSEE,
     object="marketplace.application",
-    response=ApplicationDetail,
+    response=MarketApplicationDetail,
     summary="服务申请详情（政府）",
 )
 def government_application(request, application_id: int):
     return _detail(request.ctx.get_or_404(selectors.applications(GOVERNMENT), pk=application_id), GOVERNMENT)
 
 
-@router.get("/subsidies", permission=SUBSIDY_VERIFY, response=Page[ApplicationOut], summary="服务补贴核销列表")
-def subsidy_queue(request, page: Query[PageQuery], filters: Query[ApplicationFilter]):
+@router.get("/subsidies", permission=SUBSIDY_VERIFY, response=Page[MarketApplicationOut], summary="服务补贴核销列表")
+def subsidy_queue(request, page: Query[PageQuery], filters: Query[MarketApplicationFilter]):
     qs = selectors.applications(GOVERNMENT, filters).exclude(subsidy_status=Application.Subsidy.NONE)
     if not filters.status and not filters.subsidy_status:
         qs = qs.filter(status=Application.Status.RATED, subsidy_status=Application.Subsidy.RESERVED)
@@ -309,10 +311,10 @@ def _for_verification(request, application_id: int) -> Application:
     "/subsidies/{application_id}/verify",
     permission=SUBSIDY_VERIFY,
     object="marketplace.application",
-    response=ApplicationDetail,
+    response=MarketApplicationDetail,
     summary="核销服务补贴",
 )
-def verify_subsidy(request, application_id: int, payload: NoteIn):
+def verify_subsidy(request, application_id: int, payload: MarketNoteIn):
     app = services.verify_subsidy(_for_verification(request, application_id), note=payload.note)
     return _detail(_reload(app), GOVERNMENT)
 
@@ -321,10 +323,10 @@ def verify_subsidy(request, application_id: int, payload: NoteIn):
     "/subsidies/{application_id}/refuse",
     permission=SUBSIDY_VERIFY,
     object="marketplace.application",
-    response=ApplicationDetail,
+    response=MarketApplicationDetail,
     summary="不予核销服务补贴",
 )
-def refuse_subsidy(request, application_id: int, payload: ReasonIn):
+def refuse_subsidy(request, application_id: int, payload: MarketReasonIn):
     app = services.refuse_subsidy(_for_verification(request, application_id), reason=payload.reason)
     return _detail(_reload(app), GOVERNMENT)
 

@@ -11,21 +11,21 @@ from qifu.marketplace.api.base import acting_institution, router
 from qifu.marketplace.models import Category, Product, ProductRevision, ReviewProduct
 from qifu.marketplace.permissions import CATEGORY_MANAGE, FAVOURITE, PRODUCT_MANAGE, PRODUCT_REVIEW
 from qifu.marketplace.schemas import (
-    CategoryIn,
-    CategoryNode,
-    CategoryOut,
-    FavouriteOut,
-    OwnProductFilter,
-    OwnProductOut,
-    ProductDetail,
-    ProductFilter,
-    ProductIn,
-    ProductOut,
-    RatingOut,
-    ReviewIn,
-    ReviewItemOut,
-    SurveyOut,
-    UnlistIn,
+    MarketCategoryIn,
+    MarketCategoryNode,
+    MarketCategoryOut,
+    MarketFavouriteOut,
+    MarketOwnProductFilter,
+    MarketOwnProductOut,
+    MarketProductDetail,
+    MarketProductFilter,
+    MarketProductIn,
+    MarketProductOut,
+    MarketRatingOut,
+    MarketReviewIn,
+    MarketReviewItemOut,
+    MarketSurveyOut,
+    MarketUnlistIn,
 )
 from qifu.marketplace.services import catalogue as services
 
@@ -33,23 +33,25 @@ from qifu.marketplace.services import catalogue as services
 # -- categories -----------------------------------------------------------------------
 def _tree(active_only: bool) -> list[dict]:
     return [
-        {**CategoryOut.from_orm(node["category"]).dict(), "children": node["children"]}
+        {**MarketCategoryOut.from_orm(node["category"]).dict(), "children": node["children"]}
         for node in selectors.category_tree(active_only=active_only)
     ]
 
 
-@router.get("/categories", permission=PUBLIC, response=list[CategoryNode], summary="服务类别（两级，启用中）")
+@router.get("/categories", permission=PUBLIC, response=list[MarketCategoryNode], summary="服务类别（两级，启用中）")
 def list_categories(request):
     return _tree(True)
 
 
-@router.get("/categories/all", permission=CATEGORY_MANAGE, response=list[CategoryNode], summary="服务类别管理列表")
+@router.get(
+    "/categories/all", permission=CATEGORY_MANAGE, response=list[MarketCategoryNode], summary="服务类别管理列表"
+)
 def list_all_categories(request):
     return _tree(False)
 
 
-@router.post("/categories", permission=CATEGORY_MANAGE, response={201: CategoryOut}, summary="新增服务类别")
-def create_category(request, payload: CategoryIn):
+@router.post("/categories", permission=CATEGORY_MANAGE, response={201: MarketCategoryOut}, summary="新增服务类别")
+def create_category(request, payload: MarketCategoryIn):
     return 201, services.save_category(None, payload.dict())
 
 
@@ -57,10 +59,10 @@ def create_category(request, payload: CategoryIn):
     "/categories/{category_id}",
     permission=CATEGORY_MANAGE,
     object="marketplace.category",
-    response=CategoryOut,
+    response=MarketCategoryOut,
     summary="修改服务类别与满意度选项",
 )
-def update_category(request, category_id: int, payload: CategoryIn):
+def update_category(request, category_id: int, payload: MarketCategoryIn):
     category = request.ctx.get_or_404(Category.objects.all(), pk=category_id)
     return services.save_category(category, payload.dict())
 
@@ -81,7 +83,7 @@ def delete_category(request, category_id: int):
     "/categories/{category_id}/survey",
     permission=PUBLIC,
     object="marketplace.category",
-    response=SurveyOut,
+    response=MarketSurveyOut,
     summary="类别的满意度评价选项",
 )
 def category_survey(request, category_id: int):
@@ -98,8 +100,8 @@ def _with_favourites(request, page: dict) -> dict:
     return page
 
 
-@router.get("/products", permission=PUBLIC, response=Page[ProductOut], summary="服务产品列表（已上架）")
-def list_products(request, page: Query[PageQuery], filters: Query[ProductFilter]):
+@router.get("/products", permission=PUBLIC, response=Page[MarketProductOut], summary="服务产品列表（已上架）")
+def list_products(request, page: Query[PageQuery], filters: Query[MarketProductFilter]):
     return _with_favourites(request, paginate(selectors.listed_products(filters), page))
 
 
@@ -117,7 +119,7 @@ def _detail(product: Product, request) -> Product:
     "/products/{product_id}",
     permission=PUBLIC,
     object="marketplace.product",
-    response=ProductDetail,
+    response=MarketProductDetail,
     summary="服务产品详情",
 )
 def get_product(request, product_id: int):
@@ -131,7 +133,7 @@ def get_product(request, product_id: int):
     "/products/{product_id}/ratings",
     permission=PUBLIC,
     object="marketplace.product",
-    response=Page[RatingOut],
+    response=Page[MarketRatingOut],
     summary="服务产品的满意度评价",
 )
 def product_ratings(request, product_id: int, page: Query[PageQuery]):
@@ -143,7 +145,7 @@ def product_ratings(request, product_id: int, page: Query[PageQuery]):
     "/products/{product_id}/favourite",
     permission=FAVOURITE,
     object="marketplace.product",
-    response=FavouriteOut,
+    response=MarketFavouriteOut,
     summary="收藏服务产品",
 )
 def favourite_product(request, product_id: int):
@@ -159,7 +161,7 @@ def favourite_product(request, product_id: int):
     "/products/{product_id}/favourite",
     permission=FAVOURITE,
     object="marketplace.product",
-    response=FavouriteOut,
+    response=MarketFavouriteOut,
     summary="取消收藏",
 )
 def unfavourite_product(request, product_id: int):
@@ -169,7 +171,7 @@ def unfavourite_product(request, product_id: int):
     return {"favourited": False, "favourite_count": product.favourite_count}
 
 
-@router.get("/favourites", permission=FAVOURITE, response=Page[ProductOut], summary="我的收藏")
+@router.get("/favourites", permission=FAVOURITE, response=Page[MarketProductOut], summary="我的收藏")
 def my_favourites(request, page: Query[PageQuery]):
     qs = Product.objects.filter(favourites__user=request.ctx.user).select_related("category", "institution")
     return _with_favourites(request, paginate(qs.order_by("-favourites__id"), page))
@@ -188,9 +190,9 @@ def _own_product(request, product_id: int) -> Product:
 
 
 @router.get(
-    "/institution/products", permission=PRODUCT_MANAGE, response=Page[OwnProductOut], summary="本机构的服务产品"
+    "/institution/products", permission=PRODUCT_MANAGE, response=Page[MarketOwnProductOut], summary="本机构的服务产品"
 )
-def list_own_products(request, page: Query[PageQuery], filters: Query[OwnProductFilter]):
+def list_own_products(request, page: Query[PageQuery], filters: Query[MarketOwnProductFilter]):
     result = paginate(request.ctx.scoped(selectors.products(filters)), page)
     result["items"] = [_own(p, request) for p in result["items"]]
     return result
@@ -199,10 +201,10 @@ def list_own_products(request, page: Query[PageQuery], filters: Query[OwnProduct
 @router.post(
     "/institution/products",
     permission=PRODUCT_MANAGE,
-    response={201: OwnProductOut},
+    response={201: MarketOwnProductOut},
     summary="发布服务产品（提交审核）",
 )
-def create_product(request, payload: ProductIn):
+def create_product(request, payload: MarketProductIn):
     institution = acting_institution(request.ctx)
     return 201, _own(services.create_product(institution, payload.dict()), request)
 
@@ -211,7 +213,7 @@ def create_product(request, payload: ProductIn):
     "/institution/products/{product_id}",
     permission=PRODUCT_MANAGE,
     object="marketplace.product",
-    response=OwnProductOut,
+    response=MarketOwnProductOut,
     summary="本机构服务产品详情",
 )
 def get_own_product(request, product_id: int):
@@ -222,10 +224,10 @@ def get_own_product(request, product_id: int):
     "/institution/products/{product_id}",
     permission=PRODUCT_MANAGE,
     object="marketplace.product",
-    response=OwnProductOut,
+    response=MarketOwnProductOut,
     summary="修改服务产品（重新审核，已上架版本保持可见）",
 )
-def update_product(request, product_id: int, payload: ProductIn):
+def update_product(request, product_id: int, payload: MarketProductIn):
     product = _own_product(request, product_id)
     return _own(services.update_product(product, payload.dict()), request)
 
@@ -234,10 +236,10 @@ def update_product(request, product_id: int, payload: ProductIn):
     "/institution/products/{product_id}/unlist",
     permission=PRODUCT_MANAGE,
     object="marketplace.product",
-    response=OwnProductOut,
+    response=MarketOwnProductOut,
     summary="下架服务产品",
 )
-def unlist_product(request, product_id: int, payload: UnlistIn):
+def unlist_product(request, product_id: int, payload: MarketUnlistIn):
     product = _own_product(request, product_id)
     return _own(services.unlist_product(product, reason=payload.reason), request)
 
@@ -246,7 +248,7 @@ def unlist_product(request, product_id: int, payload: UnlistIn):
     "/institution/products/{product_id}/relist",
     permission=PRODUCT_MANAGE,
     object="marketplace.product",
-    response=OwnProductOut,
+    response=MarketOwnProductOut,
     summary="重新提交上架",
 )
 def relist_product(request, product_id: int):
@@ -278,7 +280,7 @@ def _review_item(revision: ProductRevision) -> dict:
     }
 
 
-@router.get("/reviews", permission=PRODUCT_REVIEW, response=Page[ReviewItemOut], summary="待审核的服务产品")
+@router.get("/reviews", permission=PRODUCT_REVIEW, response=Page[MarketReviewItemOut], summary="待审核的服务产品")
 def list_reviews(request, page: Query[PageQuery], status: str = "pending"):
     qs = ProductRevision.objects.select_related("product", "product__institution")
     if status in ProductRevision.Status.values:
@@ -292,10 +294,10 @@ def list_reviews(request, page: Query[PageQuery], status: str = "pending"):
     "/reviews/{revision_id}",
     permission=PRODUCT_REVIEW,
     object="marketplace.productrevision",
-    response=ReviewItemOut,
+    response=MarketReviewItemOut,
     summary="审核服务产品（通过或驳回）",
 )
-def review(request, revision_id: int, payload: ReviewIn):
+def review(request, revision_id: int, payload: MarketReviewIn):
     revision = request.ctx.get_or_404(ProductRevision.objects.select_related("product"), pk=revision_id)
     if payload.decision == "approve":
         revision = services.approve_revision(revision, reason=payload.reason)
@@ -308,7 +310,7 @@ def review(request, revision_id: int, payload: ReviewIn):
     "/reviews/products/{product_id}",
     permission=PRODUCT_REVIEW,
     object="marketplace.product",
-    response=OwnProductOut,
+    response=MarketOwnProductOut,
     summary="审核时查看产品（含当前上架版本）",
 )
 def review_product(request, product_id: int):

@@ -9,7 +9,7 @@ from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.marketplace.api.base import router
 from qifu.marketplace.models import Application, SubsidyProgramme
 from qifu.marketplace.permissions import PROGRAMME_MANAGE, SUBSIDY_VERIFY
-from qifu.marketplace.schemas import ProgrammeIn, ProgrammeOut
+from qifu.marketplace.schemas import MarketProgrammeIn, MarketProgrammeOut
 from qifu.marketplace.services import subsidies as services
 
 
@@ -20,13 +20,13 @@ def _programmes():
     )
 
 
-@router.get("/programmes", permission=SUBSIDY_VERIFY, response=Page[ProgrammeOut], summary="服务补贴计划列表")
+@router.get("/programmes", permission=SUBSIDY_VERIFY, response=Page[MarketProgrammeOut], summary="服务补贴计划列表")
 def list_programmes(request, page: Query[PageQuery]):
     return paginate(request.ctx.scoped(_programmes().order_by("-id")), page)
 
 
-@router.post("/programmes", permission=PROGRAMME_MANAGE, response={201: ProgrammeOut}, summary="新建服务补贴计划")
-def create_programme(request, payload: ProgrammeIn):
+@router.post("/programmes", permission=PROGRAMME_MANAGE, response={201: MarketProgrammeOut}, summary="新建服务补贴计划")
+def create_programme(request, payload: MarketProgrammeIn):
     programme = services.save_programme(None, payload.dict())
     return 201, _programmes().get(pk=programme.pk)
 
@@ -35,7 +35,7 @@ def create_programme(request, payload: ProgrammeIn):
     "/programmes/{programme_id}",
     permission=SUBSIDY_VERIFY,
     object="marketplace.subsidyprogramme",
-    response=ProgrammeOut,
+    response=MarketProgrammeOut,
     summary="服务补贴计划详情",
 )
 def get_programme(request, programme_id: int):
@@ -46,10 +46,10 @@ def get_programme(request, programme_id: int):
     "/programmes/{programme_id}",
     permission=PROGRAMME_MANAGE,
     object="marketplace.subsidyprogramme",
-    response=ProgrammeOut,
+    response=MarketProgrammeOut,
     summary="修改服务补贴计划",
 )
-def update_programme(request, programme_id: int, payload: ProgrammeIn):
+def update_programme(request, programme_id: int, payload: MarketProgrammeIn):
     programme = request.ctx.get_or_404(SubsidyProgramme.objects.all(), pk=programme_id)
     services.save_programme(programme, payload.dict())
     return _programmes().get(pk=programme.pk)
