@@ -32,8 +32,15 @@ class AuditEntry(models.Model):
 
     tenant = models.ForeignKey("core.Tenant", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField("时间", db_index=True)
+    # No cascade and no database constraint: deleting a user must not rewrite (and so break)
+    # the hashed entries that name them; actor_label keeps who it was.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_label = models.CharField("操作人", max_length=150, blank=True)
     organisation_id = models.BigIntegerField("组织", null=True, blank=True)

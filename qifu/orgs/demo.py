@@ -216,3 +216,51 @@ def seed(ctx) -> None:
     assign_role(owner, enterprise.organisation, roles[P.ENTERPRISE_OWNER])
     ctx.logins.append(("企业管理员", owner.username, ctx.password))
     ctx.shared.update(institution=institution, enterprise=enterprise)
+    seed_ebs(ctx)
+    seed_auditor(ctx)
+
+
+def seed_ebs(ctx) -> None:
+    """A state-owned investment group laid out by the EBS model: BG > LEs on one ledger > OU > INV, CC."""
+    from qifu.orgs.models import Ledger
+
+    if Organisation.objects.filter(kind=Organisation.Kind.BUSINESS_GROUP).exists():
+        return
+    root = ctx.shared["root"]
+    ledger = Ledger.objects.filter(name="集团人民币分类账").first() or services.create_ledger(
+        name="集团人民币分类账", currency="CNY", calendar="月历"
+    )
+    bg = services.create_organisation(name="示范区国有资产投资集团", kind=Organisation.Kind.BUSINESS_GROUP, parent=root)
+    les = [
+        services.create_organisation(name=name, kind=Organisation.Kind.LEGAL_ENTITY, parent=bg, ledger=ledger)
+        for name in ("示范区城市建设发展有限公司", "示范区产业园区运营有限公司")
+    ]
+    ou = services.create_organisation(
+        name="园区运营业务实体",
+        kind=Organisation.Kind.OPERATING_UNIT,
+        parent=bg,
+        ledger=ledger,
+        served_legal_entities=les,
+    )
+    services.create_organisation(
+        name="东湖园区物资库",
+        kind=Organisation.Kind.INVENTORY_ORG,
+        parent=ou,
+        ledger=ledger,
+        legal_entity=les[1],
+        operating_unit=ou,
+    )
+    for le in les:
+        services.create_organisation(
+            name=f"{le.name[3:7]}财务部", kind=Organisation.Kind.COST_CENTRE, parent=le, legal_entity=le
+        )
+    ctx.shared["business_group"] = bg
+
+
+def seed_auditor(ctx) -> None:
+    prefix = "" if ctx.tenant.code == "demo" else f"{ctx.tenant.code}-"
+    root = ctx.shared["root"]
+    auditor = _user(ctx, prefix + "auditor", "审计员", f"1393{ctx.tenant.id:03d}0001")
+    services.add_member(auditor, root, is_default=True)
+    assign_role(auditor, root, ctx.shared["roles"][P.AUDITOR])
+    ctx.logins.append(("审计员", auditor.username, ctx.password))

@@ -173,3 +173,14 @@ def test_other_tenants_entries_are_404(cast, api, in_tenant):
 
 def test_staff_cannot_read_the_log(cast, api):
     assert api(cast.staff_a).get("access/audit/operations").status_code == 403
+
+
+def test_deleting_a_user_leaves_the_chain_intact(cast, in_tenant):
+    from qifu.accounts.models import User
+
+    user = User.objects.create_user(username="temp-user", password="x-Passw0rd-1", tenant=cast.tenant)
+    audit.record("test.by_user", actor=user)
+    user.delete()
+    assert audit.check_chain().broken is None
+    entry = AuditEntry.objects.get(action="test.by_user")
+    assert entry.actor_id is not None  # the log still names who acted
