@@ -24,6 +24,8 @@ def test_sweep_refuses_and_changes_nothing(cast, api, contract):
     anonymous = api(None)
     no_role = api(cast.no_role_user)
     outsider = api(cast.outsider)
+    for client in (no_role, outsider):
+        client.get("auth/me")  # first-request session bookkeeping happens before the snapshot
     before = sweep.database_fingerprint()
     failures = []
     for method, path, op in operations(contract):
