@@ -75,10 +75,15 @@ def apply(*, data: dict, phone: str, sms_code: str, licence_upload) -> Instituti
     if InstitutionApplication.objects.filter(credit_code=clean["credit_code"], status=S.PENDING).exists():
         raise Conflict("identity.institution_pending", "该机构已有入驻申请正在审核中")
     sms.verify_code(phone, sms.SmsCode.Purpose.INSTITUTION, sms_code)
-    with transaction.atomic():
-        licence = files.save_upload(licence_upload, purpose="institution_licence")
-        app = InstitutionApplication.objects.create(**clean, contact_phone=phone, licence=licence)
-        audit.record("identity.institution.apply", app, changes=audit.diff({}, audit.snapshot(app)))
+    return record_application(clean, phone=phone, licence_upload=licence_upload)
+
+
+@transaction.atomic
+def record_application(clean: dict, *, phone: str, licence_upload) -> InstitutionApplication:
+    """Store a validated application (the contact's phone already proven)."""
+    licence = files.save_upload(licence_upload, purpose="institution_licence")
+    app = InstitutionApplication.objects.create(**clean, contact_phone=phone, licence=licence)
+    audit.record("identity.institution.apply", app, changes=audit.diff({}, audit.snapshot(app)))
     return app
 
 
