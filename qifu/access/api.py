@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
-from ninja import Query
+from ninja import Query, Status
 
 from qifu.access import (
     audit_api,  # noqa: F401  (registers the audit operations on the router)
@@ -19,6 +19,7 @@ from qifu.access.schemas import (
     DictionaryIn,
     DictionaryOut,
     MembershipIn,
+    OnlineSessionOut,
     ParameterIn,
     ParameterOut,
     ProfileIn,
@@ -83,7 +84,7 @@ def create_role(request, payload: RoleIn):
         security_profile=_profile(request.ctx, payload.security_profile_id),
         field_rules=payload.field_rules,
     )
-    return 201, _roles().get(pk=role.pk)
+    return Status(201, _roles().get(pk=role.pk))
 
 
 @router.put("/roles/{role_id}", permission=ROLE_MANAGE, object="access.role", response=RoleOut, summary="修改角色")
@@ -108,7 +109,7 @@ def update_role(request, role_id: int, payload: RoleUpdate):
 def copy_role(request, role_id: int, payload: RoleCopyIn):
     role = request.ctx.get_or_404(Role.objects.all(), pk=role_id)
     copy = services.copy_role(request.ctx, role, code=payload.code, name=payload.name)
-    return 201, _roles().get(pk=copy.pk)
+    return Status(201, _roles().get(pk=copy.pk))
 
 
 @router.delete(
@@ -120,7 +121,7 @@ def copy_role(request, role_id: int, payload: RoleCopyIn):
 )
 def delete_role(request, role_id: int):
     services.delete_role(request.ctx, request.ctx.get_or_404(Role.objects.all(), pk=role_id))
-    return 204, None
+    return Status(204, None)
 
 
 # -- security profiles --------------------------------------------------------------------------
@@ -150,9 +151,10 @@ def list_profiles(request):
     summary="新建安全配置文件",
 )
 def create_profile(request, payload: ProfileIn):
-    return 201, services.save_profile(
+    profile = services.save_profile(
         request.ctx, None, name=payload.name, organisations=_orgs(request.ctx, payload.organisation_ids)
     )
+    return Status(201, profile)
 
 
 @router.put(
@@ -178,7 +180,7 @@ def update_profile(request, profile_id: int, payload: ProfileIn):
 )
 def delete_profile(request, profile_id: int):
     services.delete_profile(request.ctx, request.ctx.get_or_404(SecurityProfile.objects.all(), pk=profile_id))
-    return 204, None
+    return Status(204, None)
 
 
 # -- users and their roles ------------------------------------------------------------------------
@@ -307,7 +309,7 @@ def revoke_assignment(request, assignment_id: int):
         RoleAssignment.objects.select_related("role", "organisation", "user"), pk=assignment_id
     )
     services.revoke_assignment(request.ctx, assignment)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -336,7 +338,7 @@ def detach_profile(request, link_id: int):
     if link is None or not services.users_in_scope(request.ctx).filter(pk=link.user_id).exists():
         raise NotFound()
     services.detach_profile(request.ctx, link)
-    return 204, None
+    return Status(204, None)
 
 
 # -- dictionaries and parameters --------------------------------------------------------------------
@@ -381,7 +383,7 @@ def create_dictionary(request, payload: DictionaryIn):
         description=payload.description,
         items=[i.model_dump() for i in payload.items],
     )
-    return 201, _dictionaries().get(pk=d.pk)
+    return Status(201, _dictionaries().get(pk=d.pk))
 
 
 @router.put(
@@ -412,7 +414,7 @@ def update_dictionary(request, dictionary_id: int, payload: DictionaryIn):
 )
 def delete_dictionary(request, dictionary_id: int):
     services.delete_dictionary(request.ctx.get_or_404(Dictionary.objects.all(), pk=dictionary_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -430,7 +432,7 @@ def list_parameters(request):
     summary="新建系统参数",
 )
 def create_parameter(request, payload: ParameterIn):
-    return 201, services.save_parameter(None, **payload.model_dump())
+    return Status(201, services.save_parameter(None, **payload.model_dump()))
 
 
 @router.put(
@@ -454,4 +456,17 @@ def update_parameter(request, parameter_id: int, payload: ParameterIn):
 )
 def delete_parameter(request, parameter_id: int):
     services.delete_parameter(request.ctx.get_or_404(Parameter.objects.all(), pk=parameter_id))
-    return 204, None
+    return Status(204, None)
+
+
+@router.get(
+    "/online-users",
+    permission=USER_VIEW,
+    model="accounts.usersession",
+    response=list[OnlineSessionOut],
+    summary="在线用户",
+)
+def online_users(request):
+    from qifu.access import selectors
+
+    return selectors.online_sessions(request.ctx)

@@ -21,3 +21,4 @@ menus.item("system.parameters", "参数配置", "/system/parameters", permission
 menus.group("audit", "审计日志", icon="Document", order=92)
 menus.item("audit.operations", "操作日志", "/audit/operations", permission=AUDIT_VIEW, parent="audit", order=10)
 menus.item("audit.logins", "登录日志", "/audit/logins", permission=AUDIT_VIEW, parent="audit", order=20)
+menus.item("system.online", "在线用户", "/access/online", permission=USER_VIEW, parent="system", order=80)

@@ -225,3 +225,23 @@ class ChainOut(Schema):
     broken_id: int | None
     reason: str
     retention_days: int
+
+
+class OnlineSessionOut(Schema):
+    id: int
+    user_id: int
+    username: str
+    name: str
+    ip: str | None
+    user_agent: str
+    method: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+
+    @staticmethod
+    def resolve_username(obj):
+        return obj.user.username
+
+    @staticmethod
+    def resolve_name(obj):
+        return obj.user.name

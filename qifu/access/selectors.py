@@ -64,3 +64,20 @@ def parameter(key: str, default: Any = None) -> Any:
         cache.set(cache_key, {"v": value, "found": row is not None}, _TTL)
         return value if row is not None else default
     return value["v"] if value["found"] else default
+
+
+def online_sessions(ctx) -> list:
+    """Open, unexpired sign-in sessions of the users the actor may see (在线用户), newest activity first."""
+    from django.utils import timezone
+
+    from qifu.access.services import users_in_scope
+    from qifu.accounts import sessions
+    from qifu.accounts.models import UserSession
+
+    now = timezone.now()
+    rows = (
+        UserSession.objects.filter(ended_at__isnull=True, user__in=users_in_scope(ctx))
+        .select_related("user")
+        .order_by("-last_seen_at")[:1000]
+    )
+    return [row for row in rows if sessions.expiry_reason(row, now) is None]

@@ -29,6 +29,7 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 from django.db.models import Manager, QuerySet
+from ninja import Status
 from pydantic import BaseModel
 
 from qifu.core.fields import mask
@@ -244,6 +245,8 @@ def wrap(value: Any, ctx) -> Any:
         return Ruled(value, ctx) if rules_for(ctx, type(value)) or _has_relations(value) else value
     if isinstance(value, (QuerySet, Manager)):
         return RuledList(value.all() if isinstance(value, Manager) else value, ctx)
+    if isinstance(value, Status):
+        return Status(value.status_code, wrap(value.value, ctx))
     if isinstance(value, BaseModel):
         return value  # already serialised by the handler: nothing of a model left to rule
     if isinstance(value, dict):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Query
+from ninja import Query, Status
 
 from qifu.core.errors import RuleViolation
 from qifu.core.exports import xlsx_response
@@ -131,7 +131,7 @@ def create_organisation(request, payload: OrganisationIn):
         operating_unit=_ref(ctx, payload.operating_unit_id, "业务实体"),
         served_legal_entities=_served(ctx, payload.served_legal_entity_ids),
     )
-    return 201, org
+    return Status(201, org)
 
 
 @router.put(
@@ -179,7 +179,7 @@ def move_organisation(request, organisation_id: int, payload: MoveIn):
 )
 def delete_organisation(request, organisation_id: int):
     services.delete_organisation(request.ctx.get_or_404(_tree(), pk=organisation_id))
-    return 204, None
+    return Status(204, None)
 
 
 # -- ledgers -------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def list_ledgers(request):
     "/ledgers", permission=ORGANISATION_MANAGE, model="orgs.ledger", response={201: LedgerOut}, summary="新建分类账"
 )
 def create_ledger(request, payload: LedgerIn):
-    return 201, services.create_ledger(**payload.model_dump())
+    return Status(201, services.create_ledger(**payload.model_dump()))
 
 
 @router.put(

@@ -52,3 +52,15 @@ def test_parameters_are_typed_and_validated(cast, api, in_tenant):
     assert bad.status_code == 422 and "整数" in bad.json()["message"]
     assert selectors.parameter("portal.page_size", 20) == 30
     assert api(cast.staff_a).post("access/parameters", {"key": "a.b", "name": "x"}).status_code == 403
+
+
+def test_online_users_lists_open_sessions_in_scope(cast, api):
+    staff_client = api(None)
+    staff_client.get("auth/csrf")
+    signed_in = staff_client.post("auth/login", {"username": "staff-b", "password": cast.password})
+    assert signed_in.status_code == 200, signed_in.content
+    rows = api(cast.tenant_admin).get("access/online-users")
+    assert rows.status_code == 200
+    assert "staff-b" in {r["username"] for r in rows.json()}
+    # Staff of town A with user view would see only their own town's people.
+    assert api(cast.no_role_user).get("access/online-users").status_code == 403

@@ -116,3 +116,18 @@ export const KIND_LABELS: Record<string, string> = {
   town: '镇街',
   gov_department: '政府部门',
 }
+
+export interface OnlineSession {
+  id: number
+  user_id: number
+  username: string
+  name: string
+  ip: string | null
+  user_agent: string
+  method: string
+  created_at: string
+  last_seen_at: string
+}
+export const listOnline = () => api.get<OnlineSession[]>(`${A}/online-users`)
+// Ending a user's sessions belongs to identity (C1); the console calls its operation.
+export const forceLogout = (userId: number) => api.post<{ count: number }>(`/api/v1/auth/users/${userId}/force-logout`)
