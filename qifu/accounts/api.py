@@ -16,11 +16,11 @@ from qifu.accounts.permissions import SESSION_MANAGE
 from qifu.accounts.schemas import (
     CaptchaOut,
     CountOut,
+    LoginIn,
     LoginPolicyOut,
     MenuNode,
     MeOut,
     PasswordChangeIn,
-    PasswordLoginIn,
     PasswordResetIn,
     RegisterIn,
     SecondFactorIn,
@@ -103,7 +103,7 @@ def new_captcha(request):
 
 
 @router.post("/login", permission=PUBLIC, response=MeOut, summary="账号密码登录")
-def login(request, payload: PasswordLoginIn):
+def login(request, payload: LoginIn):
     user = services.authenticate_password(
         request, payload.username, payload.password, payload.captcha_id, payload.captcha_answer
     )

@@ -10,6 +10,8 @@ from pydantic import Field
 class LoginIn(Schema):
     username: str = Field(..., min_length=1, max_length=150, description="用户名或手机号")
     password: str = Field(..., min_length=1, max_length=128)
+    captcha_id: str | None = Field(None, max_length=64, description="图形验证码编号（需要时）")
+    captcha_answer: str | None = Field(None, max_length=10)
 
 
 class OrganisationBrief(Schema):
@@ -47,11 +49,6 @@ MenuNode.model_rebuild()
 
 
 # --- identity (C1) ---------------------------------------------------------------------------
-class PasswordLoginIn(LoginIn):
-    captcha_id: str | None = Field(None, max_length=64)
-    captcha_answer: str | None = Field(None, max_length=10)
-
-
 class CaptchaOut(Schema):
     id: str
     image: str = Field(..., description="PNG 图片（data URL）")
