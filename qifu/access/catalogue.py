@@ -36,10 +36,11 @@ def menu_tree() -> list[dict]:
             if item.parent != group.key or item.permission not in permissions.REGISTRY:
                 continue
             prefix = item.permission.rsplit(".", 1)[0] + "."
+            # A button sits under the first page that claims it (two pages may share a prefix).
             buttons = [
                 _perm(code)
                 for code in sorted(permissions.REGISTRY)
-                if code.startswith(prefix) and code != item.permission
+                if code.startswith(prefix) and code != item.permission and code not in claimed
             ]
             claimed.add(item.permission)
             claimed.update(b["permission"] for b in buttons)

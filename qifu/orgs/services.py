@@ -6,6 +6,7 @@ Tree changes are checked against the EBS rules (``qifu.orgs.rules``) before savi
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 
 from qifu.core import audit
 from qifu.core.errors import Conflict, RuleViolation
@@ -138,7 +139,16 @@ def delete_organisation(org: Organisation) -> None:
     snap = _snapshot(org)
     audit.record("orgs.organisation.delete", org, changes=audit.diff(snap, {}))
     org.served_legal_entities.clear()
-    org.delete()
+    try:
+        with transaction.atomic():
+            org.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        # Another capability's rows still point at this organisation.
+        kinds = sorted(
+            {str(o._meta.verbose_name) for o in exc.protected_objects} if hasattr(exc, "protected_objects") else set()
+        )
+        kinds = kinds or sorted({str(o._meta.verbose_name) for o in getattr(exc, "restricted_objects", [])})
+        raise rules.violation("orgs.rule.in_use", "仍有" + "、".join(kinds) + "引用该组织，请先处理或改为停用")
 
 
 @transaction.atomic

@@ -144,6 +144,9 @@ def test_catalogue_lists_pages_buttons_scopes_and_fields(cast, api):
     pages = [p for g in body["menu"] for p in g["children"] if p["type"] == "page"]
     enterprise = next(p for p in pages if p["permission"] == "orgs.enterprise.view")
     assert "orgs.enterprise.export" in [b["permission"] for b in enterprise["children"]]
+    buttons = [b["permission"] for g in body["menu"] for p in g["children"] for b in p.get("children", [])]
+    buttons += [p["permission"] for g in body["menu"] for p in g["children"] if p["type"] == "button"]
+    assert len(buttons) == len(set(buttons)), "a permission is offered twice as a button"
     assert {s["value"] for s in body["scopes"]} >= {"all", "custom"}
     assert "legal_rep_id_number" in body["field_models"]["orgs.enterprise"]["fields"]
 
