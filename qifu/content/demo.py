@@ -136,14 +136,14 @@ def seed(ctx) -> None:
 
     banners = [_banner(rng, i) for i in range(3)]
     slot_specs = [
-        ("banner", "政策直通车：一键查找可申报政策", "/portal/policies", banners[0], None),
-        ("banner", "首贷服务季：小微企业首贷贴息", "/portal/finance", banners[1], None),
+        ("banner", "政策直通车：一键查找可申报政策", "/policies", banners[0], None),
+        ("banner", "首贷服务季：小微企业首贷贴息", "/finance", banners[1], None),
         ("banner", "专精特新申报辅导沙龙报名中", None, banners[2], articles["activity"][0]),
     ]
     slot_specs += [("feed", a.title, None, None, a) for a in articles["news"][:4]]
     slot_specs += [("announcement", a.title, None, None, a) for a in articles["notice"][:3]]
     slot_specs += [
-        ("hot_product", name, f"/portal/marketplace?category={code}", None, None) for name, code in SERVICE_AREAS
+        ("hot_product", name, f"/marketplace?category={code}", None, None) for name, code in SERVICE_AREAS
     ]
     slot_specs += [("activity", a.title, None, None, a) for a in articles["activity"][:3]]
     for sort, (placement, title, link, image, article) in enumerate(slot_specs):
@@ -165,7 +165,7 @@ def seed(ctx) -> None:
         {
             "placement": "banner",
             "title": "企业服务月活动预告",
-            "link_url": "/portal/content",
+            "link_url": "/content",
             "image_id": banners[0].pk,
             "starts_at": now + dt.timedelta(days=14),
             "ends_at": now + dt.timedelta(days=45),

@@ -30,7 +30,7 @@ def image_url(image_id: int | None) -> str:
 
 
 def slot_out(slot: Slot) -> dict[str, Any]:
-    link = slot.link_url or (f"/portal/content/{slot.article_id}" if slot.article_id else "")
+    link = slot.link_url or (f"/content/{slot.article_id}" if slot.article_id else "")
     return {
         "id": slot.pk,
         "placement": slot.placement,

@@ -350,7 +350,7 @@ def _announce(policy_id: int) -> int:
             "title": policy.title,
             "department": policy.department,
             "level": policy.get_level_display(),
-            "url": f"/portal/policies/{policy.pk}",
+            "url": f"/policies/{policy.pk}",
         }
         with transaction.atomic():
             notify(POLICY_PUBLISHED, users, context)

@@ -1,0 +1,9 @@
+import type { RouteRecordRaw } from 'vue-router'
+
+const routes: RouteRecordRaw[] = [
+  { path: 'policies', name: 'policies', component: () => import('./PolicyListPage.vue'), meta: { title: '政策库', nav: 20 } },
+  { path: 'policies/:id(\\d+)', name: 'policy-detail', component: () => import('./PolicyDetailPage.vue'), meta: { title: '政策详情' } },
+  { path: 'policies/subscription', name: 'policy-subscription', component: () => import('./SubscriptionPage.vue'), meta: { title: '政策订阅' } },
+]
+
+export default routes
