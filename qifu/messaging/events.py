@@ -141,4 +141,9 @@ ESSENTIAL_CATEGORIES = {"verification", "review"}
 
 
 def category_label(code: str) -> str:
-    return CATEGORY_LABELS.get(code, code)
+    """Events without a category are filed under their capability: label those by its tag name."""
+    if code in CATEGORY_LABELS:
+        return CATEGORY_LABELS[code]
+    from qifu.core.routers import CAPABILITY_TAGS
+
+    return CAPABILITY_TAGS.get(code, code)

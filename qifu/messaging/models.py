@@ -176,7 +176,8 @@ class Delivery(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["send", "channel", "recipient_key"], name="messaging_delivery_once")
         ]
-        indexes = [models.Index(fields=["send", "state"], name="messaging_delivery_send_state")]
+        # claims read "queued rows of this send in id order": the id in the index avoids a sort
+        indexes = [models.Index(fields=["send", "state", "id"], name="messaging_delivery_claim")]
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.recipient_key}"
