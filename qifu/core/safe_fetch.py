@@ -13,6 +13,7 @@ so a huge or slow (drip-feeding) server cannot hold a worker.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import socket
 import time
@@ -72,7 +73,12 @@ def decode(content: bytes, content_type: str = "") -> str:
 
 
 def _allowed_networks() -> list:
-    return [ipaddress.ip_network(n, strict=False) for n in getattr(settings, "QIFU_FETCH_ALLOWED_NETWORKS", []) or []]
+    """Internal networks staff may collect from: the setting, else the environment variable
+    ``QIFU_FETCH_ALLOWED_NETWORKS`` (comma-separated CIDRs, e.g. "10.20.0.0/16"). Empty by default."""
+    configured = getattr(settings, "QIFU_FETCH_ALLOWED_NETWORKS", None)
+    if configured is None:
+        configured = [n.strip() for n in os.environ.get("QIFU_FETCH_ALLOWED_NETWORKS", "").split(",") if n.strip()]
+    return [ipaddress.ip_network(n, strict=False) for n in configured]
 
 
 def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
