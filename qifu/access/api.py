@@ -14,14 +14,17 @@ from qifu.access.models import Dictionary, Parameter, Role, RoleAssignment, Secu
 from qifu.access.permissions import CONFIG_MANAGE, CONFIG_VIEW, ROLE_MANAGE, ROLE_VIEW, USER_MANAGE, USER_VIEW
 from qifu.access.routing import router
 from qifu.access.schemas import (
+    ActiveIn,
     AssignIn,
     CatalogueOut,
     DictionaryIn,
     DictionaryOut,
     MembershipIn,
     OnlineSessionOut,
+    OrganisationRefIn,
     ParameterIn,
     ParameterOut,
+    PasswordResetOut,
     ProfileIn,
     ProfileLinkIn,
     ProfileOut,
@@ -274,7 +277,7 @@ def add_membership(request, user_id: int, payload: MembershipIn):
     response=UserOut,
     summary="设置用户的默认组织",
 )
-def set_default_organisation(request, user_id: int, payload: AssignIn):
+def set_default_organisation(request, user_id: int, payload: OrganisationRefIn):
     user = _user(request.ctx, user_id)
     org_services.set_default_membership(user, _org_in_reach(request.ctx, payload.organisation_id))
     return _user_out(user)
@@ -470,3 +473,26 @@ def online_users(request):
     from qifu.access import selectors
 
     return selectors.online_sessions(request.ctx)
+
+
+@router.post(
+    "/users/{user_id}/active",
+    permission=USER_MANAGE,
+    object="accounts.user",
+    response=UserOut,
+    summary="启用或停用用户（停用即结束其所有会话）",
+)
+def set_user_active(request, user_id: int, payload: ActiveIn):
+    user = services.set_user_active(request.ctx, _user(request.ctx, user_id), payload.is_active)
+    return _user_out(user)
+
+
+@router.post(
+    "/users/{user_id}/reset-password",
+    permission=USER_MANAGE,
+    object="accounts.user",
+    response=PasswordResetOut,
+    summary="重置用户密码（临时密码仅显示一次）",
+)
+def reset_user_password(request, user_id: int):
+    return {"temporary_password": services.reset_user_password(request.ctx, _user(request.ctx, user_id))}

@@ -245,3 +245,15 @@ class OnlineSessionOut(Schema):
     @staticmethod
     def resolve_name(obj):
         return obj.user.name
+
+
+class OrganisationRefIn(Schema):
+    organisation_id: int
+
+
+class ActiveIn(Schema):
+    is_active: bool
+
+
+class PasswordResetOut(Schema):
+    temporary_password: str = Field(..., description="临时密码，仅显示一次；用户下次登录须修改")

@@ -303,6 +303,13 @@ def revoke_assignment(ctx, assignment: RoleAssignment) -> None:
     guard = Guard(ctx)
     guard.role(assignment.role)
     guard.organisations([assignment.organisation])
+    if (
+        assignment.role.code == permissions.TENANT_ADMIN
+        and not RoleAssignment.objects.filter(role=assignment.role, user__is_active=True)
+        .exclude(pk=assignment.pk)
+        .exists()
+    ):
+        raise Conflict("access.last_admin", "这是最后一位租户管理员，不能收回；请先为其他人分配租户管理员角色")
     audit.record(
         "access.role.revoke",
         assignment,
@@ -476,3 +483,55 @@ def users_in_scope(ctx):
     if q is None:
         return users
     return users.filter(Q(pk__in=Membership.objects.filter(q).values("user_id")))
+
+
+# -- account state (the admin side of the users screen) -------------------------------------
+def _guard_target(ctx, user) -> None:
+    """Acting on an account hands you its powers: the target may hold nothing beyond the actor."""
+    if ctx.user is not None and user.pk == ctx.user.pk:
+        raise RuleViolation("access.self", "不能对自己的账号执行此操作")
+    guard = Guard(ctx)
+    for assignment in RoleAssignment.objects.filter(user=user).select_related("role", "role__security_profile"):
+        guard.role(assignment.role)
+
+
+@transaction.atomic
+def set_user_active(ctx, user, active: bool):
+    from qifu.accounts import sessions
+    from qifu.accounts.models import UserSession
+
+    _guard_target(ctx, user)
+    if user.is_active == active:
+        return user
+    if (
+        not active
+        and RoleAssignment.objects.filter(role__code=permissions.TENANT_ADMIN, user__is_active=True)
+        .exclude(user=user)
+        .count()
+        == 0
+        and RoleAssignment.objects.filter(role__code=permissions.TENANT_ADMIN, user=user).exists()
+    ):
+        raise Conflict("access.last_admin", "这是最后一位租户管理员，不能停用")
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        sessions.end_sessions(user, UserSession.EndReason.DISABLED)
+    audit.record(
+        "access.user.enable" if active else "access.user.disable",
+        user,
+        changes={"is_active": {"before": not active, "after": active}},
+    )
+    return user
+
+
+@transaction.atomic
+def reset_user_password(ctx, user) -> str:
+    """A temporary password (shown once) that must be changed at the next sign-in; open sessions end."""
+    from qifu.accounts import passwords, sessions
+    from qifu.accounts.models import UserSession
+
+    _guard_target(ctx, user)
+    initial = passwords.temporary_password()
+    passwords.set_password(user, initial, must_change=True, action="access.user.reset_password")
+    sessions.end_sessions(user, UserSession.EndReason.PASSWORD)
+    return initial

@@ -159,3 +159,29 @@ def test_role_changes_are_audited(cast, in_tenant):
     role = create_role(ctx, code="audited", name="留痕", permissions_=["orgs.enterprise.view"], data_scope="org")
     entry = AuditEntry.objects.filter(action="access.role.create", object_id=str(role.id)).get()
     assert entry.changes["code"]["after"] == "audited"
+
+
+def test_admin_disables_and_resets_a_user(cast, api):
+    client = api(cast.tenant_admin)
+    off = client.post(f"access/users/{cast.staff_b.id}/active", {"is_active": False})
+    assert off.status_code == 200 and off.json()["is_active"] is False
+    assert api(cast.staff_b).get("access/enterprises").status_code == 401  # signed out everywhere
+    reset = client.post(f"access/users/{cast.staff_a.id}/reset-password")
+    assert reset.status_code == 200
+    temporary = reset.json()["temporary_password"]
+    cast.staff_a.refresh_from_db()
+    assert cast.staff_a.check_password(temporary) and cast.staff_a.must_change_password
+
+
+def test_nobody_resets_a_stronger_account(cast, api, manager):
+    response = api(manager).post(f"access/users/{cast.tenant_admin.id}/reset-password")
+    assert response.status_code in (403, 404)
+    cast.tenant_admin.refresh_from_db()
+    assert cast.tenant_admin.check_password(cast.password)
+
+
+def test_the_last_tenant_admin_stays(cast, api, in_tenant):
+    assignment = RoleAssignment.objects.get(user=cast.tenant_admin, role__code="tenant_admin")
+    response = api(cast.platform_admin, host="alpha.test").delete(f"access/assignments/{assignment.id}")
+    assert response.status_code == 409
+    assert RoleAssignment.objects.filter(pk=assignment.pk).exists()

@@ -109,3 +109,30 @@ def test_contract_describes_scope_and_field_rules():
     op = live_contract()["paths"]["/api/v1/access/enterprises"]["get"]
     assert op["x-data-scope"]["organisation_field"] == "town"
     assert "legal_rep_id_number" in op["x-field-rules"]["fields"]
+
+
+def test_write_operation_refuses_a_readonly_field_and_changes_nothing(cast, api, in_tenant):
+    from qifu.access.models import Role
+    from qifu.access.services import assign_role
+    from qifu.orgs import services
+    from qifu.orgs.models import Organisation
+
+    dept = services.create_organisation(name="经发办", kind="department", parent=cast.town_a, code="JF")
+    editor = Role.objects.create(
+        code="org_editor",
+        name="组织编辑",
+        permissions=["orgs.organisation.view", "orgs.organisation.manage"],
+        data_scope="org_and_below",
+        field_rules={"orgs.organisation": {"code": "readonly"}},
+    )
+    assign_role(cast.staff_a, cast.town_a, editor)
+    client = api(cast.staff_a)
+    refused = client.put(f"access/organisations/{dept.id}", {"name": "经济发展办", "code": "XX"})
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "access.field_read_only" and "编码" in refused.json()["message"]
+    dept.refresh_from_db()
+    assert (dept.name, dept.code) == ("经发办", "JF")
+    # Resending the stored value is fine; other fields change.
+    ok = client.put(f"access/organisations/{dept.id}", {"name": "经济发展办", "code": "JF"})
+    assert ok.status_code == 200, ok.content
+    assert Organisation.objects.get(pk=dept.pk).name == "经济发展办"

@@ -131,3 +131,7 @@ export interface OnlineSession {
 export const listOnline = () => api.get<OnlineSession[]>(`${A}/online-users`)
 // Ending a user's sessions belongs to identity (C1); the console calls its operation.
 export const forceLogout = (userId: number) => api.post<{ count: number }>(`/api/v1/auth/users/${userId}/force-logout`)
+export const setUserActive = (userId: number, isActive: boolean) =>
+  api.post<UserRow>(`${A}/users/${userId}/active`, { is_active: isActive })
+export const resetUserPassword = (userId: number) =>
+  api.post<{ temporary_password: string }>(`${A}/users/${userId}/reset-password`)
