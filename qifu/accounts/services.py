@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -75,7 +76,12 @@ def authenticate_password(
     if captcha_required(tenant, identifier) and not captcha.verify(captcha_id, captcha_answer):
         audit.record_login(user, identifier, success=False, reason="captcha")
         raise ApiError("identity.bad_captcha", "请正确填写图形验证码", status=400, detail={"captcha_required": True})
-    authenticated = authenticate(request, username=user.username, password=password) if user else None
+    if user is None:
+        # Hash anyway so an unknown account takes as long to refuse as a wrong password.
+        make_password(password)
+        authenticated = None
+    else:
+        authenticated = authenticate(request, username=user.username, password=password)
     if authenticated is None:
         # One message whether the account exists or not: no enumeration.
         _fail(
@@ -240,12 +246,14 @@ def reset_password(request, phone: str, code: str, new_password: str) -> None:
     tenant = request.tenant
     phone = sms.normalise_phone(phone)
     user = User.objects.filter(tenant=tenant, phone=phone, is_active=True).first()
-    if user is not None:
-        # Check the policy before spending the code, so a weak password does not cost a new SMS.
-        passwords.check_policy(new_password, user)
+    # The rules that do not depend on the account first, the same for every phone (no
+    # enumeration), and before the code is spent so a weak password does not cost a new SMS.
+    passwords.check_policy(new_password, None, phone=phone)
     sms.verify_code(phone, sms.SmsCode.Purpose.RESET, code)
     if user is None:
         raise ApiError("identity.bad_sms_code", sms.GENERIC_INVALID, status=400)
+    # Name and history only now that the code proved the caller owns the phone.
+    passwords.check_policy(new_password, user)
     with transaction.atomic():
         passwords.set_password(user, new_password, action="identity.password.reset")
         sessions.end_sessions(user, UserSession.EndReason.PASSWORD)

@@ -113,3 +113,19 @@ def test_reset_with_unknown_phone_fails_like_a_wrong_code(cast, client, outbox, 
 def test_temporary_passwords_meet_the_policy(in_tenant):
     for _ in range(20):
         assert passwords.policy_errors(passwords.temporary_password()) == []
+
+
+def test_reset_answers_weak_passwords_alike_for_known_and_unknown_phones(cast, client, clock):
+    known = client().post("auth/password/reset", {"phone": "13900000006", "sms_code": "123456", "new_password": "weak"})
+    unknown = client().post(
+        "auth/password/reset", {"phone": "13711115555", "sms_code": "123456", "new_password": "weak"}
+    )
+    assert known.status_code == unknown.status_code == 422
+    assert known.json() == unknown.json()
+    # A strong password with a wrong code: the same 400 for both.
+    strong = "Reset#Passw0rd-1"
+    known = client().post("auth/password/reset", {"phone": "13900000006", "sms_code": "123456", "new_password": strong})
+    unknown = client().post(
+        "auth/password/reset", {"phone": "13711115555", "sms_code": "123456", "new_password": strong}
+    )
+    assert known.status_code == unknown.status_code == 400 and known.json() == unknown.json()
