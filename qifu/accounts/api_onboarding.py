@@ -243,7 +243,7 @@ def apply_institution(request, payload: Form[InstitutionApplyIn], licence: Uploa
     return {
         "id": app.id,
         "status": app.status,
-        "message": "申请已提交，审核结果将以短信通知联系人；通过后可用该手机号登录",
+        "message": "申请已提交，我们将尽快审核；审核通过后会短信通知联系人，届时可用该手机号以短信验证码登录",
     }
 
 

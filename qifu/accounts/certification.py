@@ -178,6 +178,8 @@ def _transition(app: CertificationApplication, to: str, reason: str = "", *, rev
         changes={"status": {"before": before, "after": to}, "reason": {"after": reason}},
     )
     enterprise = app.enterprise
+    if to in DECISION_TEXT:
+        _notify(app, to, reason)
     if to == S.APPROVED:
         identity_services.certify(
             enterprise,
@@ -188,6 +190,26 @@ def _transition(app: CertificationApplication, to: str, reason: str = "", *, rev
         )
     else:
         identity_services.set_certification_state(enterprise, ENTERPRISE_STATE[to])
+
+
+DECISION_TEXT = {
+    S.APPROVED: "已通过",
+    S.REJECTED: "未通过",
+    S.MORE_INFO: "需要补充材料",
+    S.REVOKED: "已被撤销",
+}
+
+
+def _notify(app: CertificationApplication, to: str, reason: str) -> None:
+    from qifu.accounts.events import CERTIFICATION_DECIDED
+    from qifu.messaging.services import notify
+
+    # In-site at once (same transaction), SMS after commit; the submitter is the enterprise's contact.
+    notify(
+        CERTIFICATION_DECIDED,
+        [app.submitted_by],
+        {"enterprise": app.company_name, "result": DECISION_TEXT[to], "reason": reason},
+    )
 
 
 def latest_for(enterprise) -> CertificationApplication | None:

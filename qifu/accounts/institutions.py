@@ -143,6 +143,10 @@ def approve(app: InstitutionApplication, reviewer, note: str = "") -> Institutio
     app.institution = institution
     app.admin_user = admin
     app.save(update_fields=["institution", "admin_user", "updated_at"])
+    from qifu.accounts.events import INSTITUTION_APPROVED
+    from qifu.messaging.services import notify
+
+    notify(INSTITUTION_APPROVED, [admin], {"institution": institution.name})
     return app
 
 

@@ -205,6 +205,12 @@ def test_reject_needs_a_reason_and_the_enterprise_sees_it(cast, api, new_enterpr
     assert rejected.json()["status"] == "rejected"
     mine = c.get("auth/certification").json()
     assert mine["certification"] == "rejected" and mine["application"]["reason"] == "营业执照照片模糊"
+    # The submitter is told in the message centre (and by SMS after commit).
+    from qifu.messaging.models import Message
+
+    with tenancy.tenant_scope(cast.tenant):
+        message = Message.objects.get(user=new_enterprise[1])
+    assert message.event == "identity.certification.decided" and "营业执照照片模糊" in message.body
     # A rejected enterprise may apply again.
     assert submit(c, form(cast)).json()["application"]["status"] == "pending_review"
 

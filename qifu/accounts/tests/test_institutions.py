@@ -48,6 +48,10 @@ def test_apply_and_approve_creates_institution_and_admin(cast, client, api, outb
         institution = Institution.objects.get(credit_code=CODE)
         assert institution.status == "approved"
     admin = User.objects.get(phone=PHONE)
+    from qifu.messaging.models import Message
+
+    with tenancy.tenant_scope(cast.tenant):
+        assert Message.objects.get(user=admin).event == "identity.institution.approved"
     # The new admin signs in by SMS and holds the admin role in the new institution.
     c = client(ip="10.0.0.5")
     clock.advance(seconds=61)
