@@ -44,7 +44,7 @@ RULES = {READONLY: "只读", MASKED: "脱敏", HIDDEN: "隐藏"}
 _RANK = {VISIBLE: 0, READONLY: 1, MASKED: 2, HIDDEN: 3}
 
 # Never subject to rules: identity and bookkeeping columns the platform needs.
-_EXEMPT = {"id", "tenant", "created_at", "updated_at", "created_by", "updated_by", "path", "depth"}
+_EXEMPT = {"id", "tenant", "created_at", "updated_at", "created_by", "updated_by", "path", "depth", "password"}
 
 
 # -- which fields can carry rules ---------------------------------------------
