@@ -23,29 +23,29 @@ from qifu.messaging.permissions import (
     TEMPLATE_VIEW,
 )
 from qifu.messaging.schemas import (
-    CountOut,
-    DeliveryFilter,
-    DeliveryOut,
-    EventOut,
-    ListUploadOut,
-    MessageFilter,
-    MessageOut,
-    PreferenceOut,
-    PreferencesIn,
-    PushFilter,
-    PushOut,
-    ReadAllIn,
-    RuleIn,
-    SendDetailOut,
-    SendFilter,
-    SendIn,
-    SendOut,
-    TemplateActiveIn,
-    TemplateFilter,
-    TemplateIn,
-    TemplateOut,
-    TemplateVersionIn,
-    UnreadOut,
+    MsgCountOut,
+    MsgDeliveryFilter,
+    MsgDeliveryOut,
+    MsgEventOut,
+    MsgListUploadOut,
+    MsgMessageFilter,
+    MsgMessageOut,
+    MsgPreferenceOut,
+    MsgPreferencesIn,
+    MsgPushFilter,
+    MsgPushOut,
+    MsgReadAllIn,
+    MsgRuleIn,
+    MsgSendDetailOut,
+    MsgSendFilter,
+    MsgSendIn,
+    MsgSendOut,
+    MsgTemplateActiveIn,
+    MsgTemplateFilter,
+    MsgTemplateIn,
+    MsgTemplateOut,
+    MsgTemplateVersionIn,
+    MsgUnreadOut,
 )
 
 PREFIX = "/messaging"
@@ -59,8 +59,8 @@ def _my_message(request, message_id: int) -> Message:
     return request.ctx.get_or_404(inbox.messages_of(request.ctx.user), pk=message_id)
 
 
-@router.get("/inbox", permission=AUTHENTICATED, response=Page[MessageOut], summary="我的消息")
-def list_messages(request, page: Query[PageQuery], filters: Query[MessageFilter]):
+@router.get("/inbox", permission=AUTHENTICATED, response=Page[MsgMessageOut], summary="我的消息")
+def list_messages(request, page: Query[PageQuery], filters: Query[MsgMessageFilter]):
     qs = inbox.messages_of(request.ctx.user)
     if filters.category:
         qs = qs.filter(category=filters.category)
@@ -71,18 +71,22 @@ def list_messages(request, page: Query[PageQuery], filters: Query[MessageFilter]
     return paginate(qs.order_by("-id"), page)
 
 
-@router.get("/inbox/unread", permission=AUTHENTICATED, response=UnreadOut, summary="未读消息数")
+@router.get("/inbox/unread", permission=AUTHENTICATED, response=MsgUnreadOut, summary="未读消息数")
 def unread(request):
     return inbox.unread_counts(request.ctx.user)
 
 
-@router.post("/inbox/read-all", permission=AUTHENTICATED, response=CountOut, summary="全部标为已读")
-def read_all(request, payload: ReadAllIn):
+@router.post("/inbox/read-all", permission=AUTHENTICATED, response=MsgCountOut, summary="全部标为已读")
+def read_all(request, payload: MsgReadAllIn):
     return {"count": inbox.mark_all_read(request.ctx.user, category=payload.category)}
 
 
 @router.get(
-    "/inbox/{message_id}", permission=AUTHENTICATED, object="messaging.message", response=MessageOut, summary="消息详情"
+    "/inbox/{message_id}",
+    permission=AUTHENTICATED,
+    object="messaging.message",
+    response=MsgMessageOut,
+    summary="消息详情",
 )
 def get_message(request, message_id: int):
     return _my_message(request, message_id)
@@ -92,7 +96,7 @@ def get_message(request, message_id: int):
     "/inbox/{message_id}/read",
     permission=AUTHENTICATED,
     object="messaging.message",
-    response=MessageOut,
+    response=MsgMessageOut,
     summary="标为已读",
 )
 def read_message(request, message_id: int):
@@ -111,21 +115,21 @@ def delete_message(request, message_id: int):
     return Status(204, None)
 
 
-@router.get("/preferences", permission=AUTHENTICATED, response=list[PreferenceOut], summary="我的消息订阅设置")
+@router.get("/preferences", permission=AUTHENTICATED, response=list[MsgPreferenceOut], summary="我的消息订阅设置")
 def get_preferences(request):
     return inbox.preferences(request.ctx.user)
 
 
-@router.put("/preferences", permission=AUTHENTICATED, response=list[PreferenceOut], summary="修改消息订阅（退订）")
-def put_preferences(request, payload: PreferencesIn):
+@router.put("/preferences", permission=AUTHENTICATED, response=list[MsgPreferenceOut], summary="修改消息订阅（退订）")
+def put_preferences(request, payload: MsgPreferencesIn):
     return inbox.set_opt_outs(request.ctx.user, [c.dict() for c in payload.changes])
 
 
 # --- templates ------------------------------------------------------------------------------------
 
 
-@router.get("/templates", permission=TEMPLATE_VIEW, response=Page[TemplateOut], summary="消息模板列表")
-def list_templates(request, page: Query[PageQuery], filters: Query[TemplateFilter]):
+@router.get("/templates", permission=TEMPLATE_VIEW, response=Page[MsgTemplateOut], summary="消息模板列表")
+def list_templates(request, page: Query[PageQuery], filters: Query[MsgTemplateFilter]):
     qs = Template.objects.all()
     if not filters.include_history:
         qs = qs.filter(is_current=True)
@@ -136,8 +140,8 @@ def list_templates(request, page: Query[PageQuery], filters: Query[TemplateFilte
     return paginate(request.ctx.scoped(qs.order_by("code", "channel", "-version")), page)
 
 
-@router.post("/templates", permission=TEMPLATE_MANAGE, response={201: TemplateOut}, summary="新建消息模板")
-def create_template(request, payload: TemplateIn):
+@router.post("/templates", permission=TEMPLATE_MANAGE, response={201: MsgTemplateOut}, summary="新建消息模板")
+def create_template(request, payload: MsgTemplateIn):
     return Status(201, sending.create_template(**payload.dict()))
 
 
@@ -145,7 +149,7 @@ def create_template(request, payload: TemplateIn):
     "/templates/{template_id}",
     permission=TEMPLATE_VIEW,
     object="messaging.template",
-    response=TemplateOut,
+    response=MsgTemplateOut,
     summary="模板详情",
 )
 def get_template(request, template_id: int):
@@ -156,7 +160,7 @@ def get_template(request, template_id: int):
     "/templates/{template_id}/versions",
     permission=TEMPLATE_VIEW,
     object="messaging.template",
-    response=list[TemplateOut],
+    response=list[MsgTemplateOut],
     summary="模板历史版本",
 )
 def template_versions(request, template_id: int):
@@ -170,10 +174,10 @@ def template_versions(request, template_id: int):
     "/templates/{template_id}/versions",
     permission=TEMPLATE_MANAGE,
     object="messaging.template",
-    response={201: TemplateOut},
+    response={201: MsgTemplateOut},
     summary="修改模板（生成新版本）",
 )
-def new_version(request, template_id: int, payload: TemplateVersionIn):
+def new_version(request, template_id: int, payload: MsgTemplateVersionIn):
     template = request.ctx.get_or_404(Template.objects.all(), pk=template_id)
     return Status(201, sending.new_template_version(template, **payload.dict()))
 
@@ -182,10 +186,10 @@ def new_version(request, template_id: int, payload: TemplateVersionIn):
     "/templates/{template_id}/active",
     permission=TEMPLATE_MANAGE,
     object="messaging.template",
-    response=TemplateOut,
+    response=MsgTemplateOut,
     summary="启用或停用模板",
 )
-def template_active(request, template_id: int, payload: TemplateActiveIn):
+def template_active(request, template_id: int, payload: MsgTemplateActiveIn):
     template = request.ctx.get_or_404(Template.objects.all(), pk=template_id)
     return sending.set_template_active(template, payload.is_active)
 
@@ -209,14 +213,14 @@ def _event_out(event: events.Event, rule: EventRule | None) -> dict:
     }
 
 
-@router.get("/events", permission=RULE_VIEW, response=list[EventOut], summary="消息事件与推送规则")
+@router.get("/events", permission=RULE_VIEW, response=list[MsgEventOut], summary="消息事件与推送规则")
 def list_events(request):
     rules = {r.event: r for r in request.ctx.scoped(EventRule.objects.all())}
     return [_event_out(e, rules.get(e.code)) for e in events.all_events() if not e.code.startswith("messaging.test.")]
 
 
-@router.put("/rules", permission=RULE_MANAGE, response=EventOut, summary="保存事件推送规则")
-def save_rule(request, payload: RuleIn):
+@router.put("/rules", permission=RULE_MANAGE, response=MsgEventOut, summary="保存事件推送规则")
+def save_rule(request, payload: MsgRuleIn):
     rule = sending.save_rule(**payload.dict())
     return _event_out(events.get(rule.event), rule)
 
@@ -224,8 +228,8 @@ def save_rule(request, payload: RuleIn):
 # --- sends ----------------------------------------------------------------------------------------
 
 
-@router.get("/sends", permission=SEND_VIEW, response=Page[SendOut], summary="消息发送列表")
-def list_sends(request, page: Query[PageQuery], filters: Query[SendFilter]):
+@router.get("/sends", permission=SEND_VIEW, response=Page[MsgSendOut], summary="消息发送列表")
+def list_sends(request, page: Query[PageQuery], filters: Query[MsgSendFilter]):
     qs = Send.objects.all()
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -236,7 +240,7 @@ def list_sends(request, page: Query[PageQuery], filters: Query[SendFilter]):
     return paginate(request.ctx.scoped(qs.order_by("-id")), page)
 
 
-@router.post("/sends/lists", permission=SEND_CREATE, response={201: ListUploadOut}, summary="上传接收人名单")
+@router.post("/sends/lists", permission=SEND_CREATE, response={201: MsgListUploadOut}, summary="上传接收人名单")
 def upload_list(request, kind: Form[Literal["phones", "credit_codes"]], file: File[UploadedFile]):
     stored, valid, invalid = sending.upload_list(file, kind=kind)
     return Status(
@@ -251,8 +255,10 @@ def upload_list(request, kind: Form[Literal["phones", "credit_codes"]], file: Fi
     )
 
 
-@router.post("/sends", permission=SEND_CREATE, response={201: SendDetailOut}, summary="新建消息发送（立即/定时/群发）")
-def create_send(request, payload: SendIn):
+@router.post(
+    "/sends", permission=SEND_CREATE, response={201: MsgSendDetailOut}, summary="新建消息发送（立即/定时/群发）"
+)
+def create_send(request, payload: MsgSendIn):
     from qifu.core.files_models import StoredFile
 
     upload = None
@@ -280,13 +286,13 @@ def _send_detail(send: Send) -> dict:
     counts = dict(
         Delivery.objects.filter(send=send).values_list("state").annotate(n=Count("id")).values_list("state", "n")
     )
-    data = SendOut.from_orm(send).dict()
+    data = MsgSendOut.from_orm(send).dict()
     data.update(variables=send.variables, link=send.link, error=send.error, counts=counts)
     return data
 
 
 @router.get(
-    "/sends/{send_id}", permission=SEND_VIEW, object="messaging.send", response=SendDetailOut, summary="消息发送详情"
+    "/sends/{send_id}", permission=SEND_VIEW, object="messaging.send", response=MsgSendDetailOut, summary="消息发送详情"
 )
 def get_send(request, send_id: int):
     return _send_detail(request.ctx.get_or_404(Send.objects.all(), pk=send_id))
@@ -296,7 +302,7 @@ def get_send(request, send_id: int):
     "/sends/{send_id}/cancel",
     permission=SEND_CANCEL,
     object="messaging.send",
-    response=SendDetailOut,
+    response=MsgSendDetailOut,
     summary="取消定时发送",
 )
 def cancel_send(request, send_id: int):
@@ -307,8 +313,8 @@ def cancel_send(request, send_id: int):
 # --- delivery log and push log --------------------------------------------------------------------
 
 
-@router.get("/deliveries", permission=DELIVERY_VIEW, response=Page[DeliveryOut], summary="投递日志")
-def list_deliveries(request, page: Query[PageQuery], filters: Query[DeliveryFilter]):
+@router.get("/deliveries", permission=DELIVERY_VIEW, response=Page[MsgDeliveryOut], summary="投递日志")
+def list_deliveries(request, page: Query[PageQuery], filters: Query[MsgDeliveryFilter]):
     qs = Delivery.objects.select_related("send", "user")
     if filters.send_id:
         qs = qs.filter(send_id=filters.send_id)
@@ -321,8 +327,8 @@ def list_deliveries(request, page: Query[PageQuery], filters: Query[DeliveryFilt
     return paginate(request.ctx.scoped(qs.order_by("-id")), page)
 
 
-@router.get("/pushes", permission=DELIVERY_VIEW, response=Page[PushOut], summary="推送日志")
-def list_pushes(request, page: Query[PageQuery], filters: Query[PushFilter]):
+@router.get("/pushes", permission=DELIVERY_VIEW, response=Page[MsgPushOut], summary="推送日志")
+def list_pushes(request, page: Query[PageQuery], filters: Query[MsgPushFilter]):
     qs = PushAttempt.objects.all()
     if filters.send_id:
         qs = qs.filter(send_id=filters.send_id)

@@ -189,7 +189,8 @@ def claim(send: Send, limit: int) -> list[Delivery]:
     Delivery.objects.filter(id__in=ids, state=Delivery.State.QUEUED).update(
         state=Delivery.State.SENDING, claim=token, claimed_at=now, attempts=F("attempts") + 1
     )
-    return list(Delivery.objects.filter(claim=token, state=Delivery.State.SENDING).select_related("user"))
+    # by id first: the claim token has no index of its own
+    return list(Delivery.objects.filter(id__in=ids, claim=token, state=Delivery.State.SENDING).select_related("user"))
 
 
 def _apply(delivery: Delivery, result: Result, now) -> None:

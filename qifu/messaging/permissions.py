@@ -1,5 +1,5 @@
 from qifu.core import menus
-from qifu.core.permissions import AUDITOR, DISTRICT_STAFF, define
+from qifu.core.permissions import AUDITOR, AUTHENTICATED, DISTRICT_STAFF, define
 
 TEMPLATE_VIEW = define("messaging.template.view", "查看消息模板", capability="messaging", roles=[DISTRICT_STAFF])
 TEMPLATE_MANAGE = define("messaging.template.manage", "维护消息模板", capability="messaging")
@@ -13,6 +13,7 @@ DELIVERY_VIEW = define(
 )
 
 menus.group("messaging", "消息中心", icon="Message", order=70)
+menus.item("messaging.inbox", "我的消息", "/messaging/inbox", permission=AUTHENTICATED, parent="messaging", order=5)
 menus.item("messaging.sends", "消息发送", "/messaging/sends", permission=SEND_VIEW, parent="messaging", order=10)
 menus.item(
     "messaging.templates", "消息模板", "/messaging/templates", permission=TEMPLATE_VIEW, parent="messaging", order=20

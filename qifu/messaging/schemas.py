@@ -12,13 +12,13 @@ ChannelName = Literal["inapp", "sms", "wechat", "email"]
 # --- message centre -------------------------------------------------------------------------------
 
 
-class MessageFilter(Schema):
+class MsgMessageFilter(Schema):
     category: str | None = Field(None, max_length=40, description="消息类别")
     is_read: bool | None = Field(None, description="是否已读")
     q: str | None = Field(None, max_length=100, description="标题或内容关键字")
 
 
-class MessageOut(Schema):
+class MsgMessageOut(Schema):
     id: int
     title: str
     body: str
@@ -37,46 +37,46 @@ class MessageOut(Schema):
         return category_label(obj.category)
 
 
-class UnreadOut(Schema):
+class MsgUnreadOut(Schema):
     unread: int
     by_category: dict[str, int]
 
 
-class ReadAllIn(Schema):
+class MsgReadAllIn(Schema):
     category: str = Field("", max_length=40, description="只标记该类别；空为全部")
 
 
-class CountOut(Schema):
+class MsgCountOut(Schema):
     count: int
 
 
-class PreferenceOut(Schema):
+class MsgPreferenceOut(Schema):
     category: str
     label: str
     essential: bool
     channels: dict[str, bool] = Field(description="渠道 → 是否已退订")
 
 
-class PreferenceChange(Schema):
+class MsgPreferenceChange(Schema):
     category: str = Field(max_length=40)
     channel: Literal["sms", "wechat", "email"]
     opted_out: bool
 
 
-class PreferencesIn(Schema):
-    changes: list[PreferenceChange] = Field(max_length=100)
+class MsgPreferencesIn(Schema):
+    changes: list[MsgPreferenceChange] = Field(max_length=100)
 
 
 # --- templates ------------------------------------------------------------------------------------
 
 
-class TemplateFilter(Schema):
+class MsgTemplateFilter(Schema):
     channel: ChannelName | None = None
     q: str | None = Field(None, max_length=100, description="编码或名称关键字")
     include_history: bool = Field(False, description="包含历史版本")
 
 
-class TemplateIn(Schema):
+class MsgTemplateIn(Schema):
     code: str = Field(
         min_length=2, max_length=80, pattern=r"^[a-z][a-z0-9_\-]*$", description="模板编码（小写字母开头）"
     )
@@ -90,7 +90,7 @@ class TemplateIn(Schema):
     provider_params: dict[str, str] = Field(default_factory=dict, description="服务商参数 → 含变量的文本")
 
 
-class TemplateVersionIn(Schema):
+class MsgTemplateVersionIn(Schema):
     name: str | None = Field(None, min_length=1, max_length=100)
     category: str | None = Field(None, max_length=40)
     title: str | None = Field(None, max_length=200)
@@ -100,11 +100,11 @@ class TemplateVersionIn(Schema):
     provider_params: dict[str, str] | None = None
 
 
-class TemplateActiveIn(Schema):
+class MsgTemplateActiveIn(Schema):
     is_active: bool
 
 
-class TemplateOut(Schema):
+class MsgTemplateOut(Schema):
     id: int
     code: str
     name: str
@@ -124,7 +124,7 @@ class TemplateOut(Schema):
 # --- event rules ----------------------------------------------------------------------------------
 
 
-class EventOut(Schema):
+class MsgEventOut(Schema):
     code: str
     label: str
     capability: str
@@ -138,7 +138,7 @@ class EventOut(Schema):
     rule_templates: dict[str, str] = Field(default_factory=dict)
 
 
-class RuleIn(Schema):
+class MsgRuleIn(Schema):
     event: str = Field(max_length=100)
     is_enabled: bool = True
     channels: list[Literal["sms", "wechat", "email"]] = Field(default_factory=list, max_length=3)
@@ -148,7 +148,7 @@ class RuleIn(Schema):
 # --- sends ----------------------------------------------------------------------------------------
 
 
-class SegmentIn(Schema):
+class MsgSegmentIn(Schema):
     kind: Literal["users", "all_enterprises", "industry", "town", "tag", "role", "phones", "credit_codes"]
     user_ids: list[int] = Field(default_factory=list, max_length=5000)
     codes: list[str] = Field(default_factory=list, max_length=200, description="行业代码")
@@ -157,10 +157,10 @@ class SegmentIn(Schema):
     role: str = Field("", max_length=50)
 
 
-class SendIn(Schema):
+class MsgSendIn(Schema):
     title: str = Field(min_length=1, max_length=200)
     channels: list[ChannelName] = Field(min_length=1, max_length=4)
-    segment: SegmentIn
+    segment: MsgSegmentIn
     template_code: str = Field("", max_length=80)
     text: str = Field("", max_length=2000, description="不用模板时的内容（仅站内信、邮件）")
     variables: dict[str, str] = Field(default_factory=dict)
@@ -170,13 +170,13 @@ class SendIn(Schema):
     upload_id: int | None = Field(None, description="名单文件（上传名单接口返回）")
 
 
-class SendFilter(Schema):
+class MsgSendFilter(Schema):
     status: str | None = Field(None, max_length=20)
     kind: str | None = Field(None, max_length=20)
     q: str | None = Field(None, max_length=100)
 
 
-class SendOut(Schema):
+class MsgSendOut(Schema):
     id: int
     kind: str
     status: str
@@ -194,14 +194,14 @@ class SendOut(Schema):
     created_at: dt.datetime
 
 
-class SendDetailOut(SendOut):
+class MsgSendDetailOut(MsgSendOut):
     variables: dict
     link: str
     error: str
     counts: dict[str, int] = Field(description="投递状态 → 数量")
 
 
-class ListUploadOut(Schema):
+class MsgListUploadOut(Schema):
     upload_id: int
     kind: str
     valid: int
@@ -212,14 +212,14 @@ class ListUploadOut(Schema):
 # --- logs -----------------------------------------------------------------------------------------
 
 
-class DeliveryFilter(Schema):
+class MsgDeliveryFilter(Schema):
     send_id: int | None = None
     channel: ChannelName | None = None
     state: str | None = Field(None, max_length=10)
     q: str | None = Field(None, max_length=100, description="接收地址关键字")
 
 
-class DeliveryOut(Schema):
+class MsgDeliveryOut(Schema):
     id: int
     send_id: int
     send_title: str
@@ -258,14 +258,14 @@ class DeliveryOut(Schema):
         return value
 
 
-class PushFilter(Schema):
+class MsgPushFilter(Schema):
     send_id: int | None = None
     channel: ChannelName | None = None
     ok: bool | None = None
     provider: str | None = Field(None, max_length=30)
 
 
-class PushOut(Schema):
+class MsgPushOut(Schema):
     id: int
     delivery_id: int
     send_id: int

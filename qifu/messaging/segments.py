@@ -133,7 +133,10 @@ def resolve(send: Send) -> Iterator[Recipient]:
             yield Recipient(pk)
     elif kind == "phones":
         phones = segment.get("values") or _upload_values(send, "phones")
-        known = dict(tenant_users.filter(phone__in=phones).values_list("phone", "pk"))
+        known: dict[str, int] = {}
+        for start in range(0, len(phones), 5000):  # bounded IN lists
+            part = phones[start : start + 5000]
+            known.update(tenant_users.filter(phone__in=part).values_list("phone", "pk"))
         for phone in phones:
             yield Recipient(known.get(phone), phone)
     elif kind == "credit_codes":
@@ -170,7 +173,8 @@ def build_rows(send: Send, recipients: list[Recipient]) -> list[Delivery]:
     from qifu.messaging.delivery import address_of
 
     User = get_user_model()
-    users = {u.pk: u for u in User.objects.filter(pk__in=[r.user_id for r in recipients if r.user_id])}
+    user_ids = [r.user_id for r in recipients if r.user_id]
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
     outs = {} if send.essential else opted_out(send.category, users)
     rows = []
     now = timezone.now()

@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_auditentry_actor_keep'),
-        ('messaging', '0001_initial'),
+        ("core", "0004_auditentry_actor_keep"),
+        ("messaging", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='delivery',
-            name='messaging_delivery_send_state',
+            model_name="delivery",
+            name="messaging_delivery_send_state",
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(fields=['send', 'state', 'id'], name='messaging_delivery_claim'),
+            model_name="delivery",
+            index=models.Index(fields=["send", "state", "id"], name="messaging_delivery_claim"),
         ),
     ]
