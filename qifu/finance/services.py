@@ -77,7 +77,7 @@ def save_product(institution, product: FinancialProduct | None, data: dict[str, 
     creating = product is None
     if not creating:
         product = FinancialProduct.objects.select_for_update().get(pk=product.pk)
-    product = product or FinancialProduct(institution=institution)
+    product = product or FinancialProduct(institution=institution, created_by=_actor())
     before = {} if creating else audit.snapshot(product)
     for name, value in cleaned.items():
         setattr(product, name, value)
@@ -232,6 +232,7 @@ def apply(*, enterprise, product: FinancialProduct, data: dict[str, Any]) -> Loa
         contact_name=data["contact_name"].strip(),
         contact_phone=data["contact_phone"].strip(),
         eligibility_status=result.status,
+        created_by=_actor(),  # the "self" data scope (企业员工) finds their own applications by it
     )
     _attach(app, data.get("materials") or [])
     FinancialProduct.objects.filter(pk=product.pk).update(application_count=F("application_count") + 1)

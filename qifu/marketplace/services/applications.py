@@ -121,6 +121,7 @@ def apply(*, enterprise, product: Product, data: dict[str, Any]) -> Application:
         note=(data.get("note") or "").strip(),
         form_data=form_data,
         accept_deadline=now + dt.timedelta(days=product.accept_days),
+        created_by=_actor(),  # the "self" data scope (企业员工) finds their own applications by it
     )
     for label, stored in materials:
         ApplicationFile.objects.create(application=app, kind=ApplicationFile.Kind.MATERIAL, label=label, file=stored)

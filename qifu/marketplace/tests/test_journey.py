@@ -111,3 +111,28 @@ def test_double_accept_is_refused(cast, api, market):
     r = operator.post(f"marketplace/institution/applications/{pk}/accept", {})
     assert r.status_code == 422
     assert _programme(cast, market.programme.pk).reserved == Decimal("800.00")
+
+
+def test_enterprise_member_sees_only_own_applications(cast, api, market):
+    from qifu.access.services import assign_role
+    from qifu.accounts.models import User
+    from qifu.core import permissions as P
+    from qifu.orgs import services as org_services
+
+    with tenancy.tenant_scope(cast.tenant):
+        member = User.objects.create_user(
+            username="ent-member", password=cast.password, name="王五", phone="13900000013", tenant=cast.tenant
+        )
+        org_services.add_member(member, cast.enterprise_a.organisation, is_default=True)
+        assign_role(member, cast.enterprise_a.organisation, cast.roles[P.ENTERPRISE_MEMBER])
+    owners_app = apply(api(cast.enterprise_owner), market.product)["id"]
+    staff_view = api(member)
+    assert staff_view.get("marketplace/my/applications").json()["total"] == 0
+    assert staff_view.get(f"marketplace/my/applications/{owners_app}").status_code == 404
+    # The owner (organisation scope) sees it.
+    assert api(cast.enterprise_owner).get("marketplace/my/applications").json()["total"] == 1
+    # After the owner withdraws, the member applies and sees exactly their own application.
+    api(cast.enterprise_owner).post(f"marketplace/my/applications/{owners_app}/cancel", {"reason": "改由员工办理"})
+    own = apply(staff_view, market.product)["id"]
+    assert [a["id"] for a in staff_view.get("marketplace/my/applications").json()["items"]] == [own]
+    assert api(cast.enterprise_owner).get("marketplace/my/applications").json()["total"] == 2
