@@ -163,3 +163,17 @@ def test_audit_entries_name_the_current_organisation(cast, client, clock):
         AuditEntry.objects.filter(action="identity.logout").latest("id").organisation_id
         == cast.institution.organisation_id
     )
+
+
+def test_a_registration_racing_another_for_the_same_phone_gets_the_duplicate_message(
+    cast, client, outbox, clock, monkeypatch
+):
+    from qifu.accounts import registration
+
+    # The first registration commits between the second's duplicate check and its insert.
+    assert register(client(ip="10.0.0.1"), outbox).status_code == 200
+    monkeypatch.setattr(registration, "phone_taken", lambda tenant, phone: False)
+    clock.advance(seconds=61)
+    second = register(client(ip="10.0.0.2"), outbox)
+    assert second.status_code == 409 and second.json()["code"] == "identity.phone_registered"
+    assert User.objects.filter(phone=NEW_PHONE).count() == 1
