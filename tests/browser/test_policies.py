@@ -1,0 +1,103 @@
+"""The policy library in a real browser: a district clerk drafts a policy with a structured
+condition, a second person publishes it, the public finds it by a Chinese keyword, and an
+enterprise asks "我是否符合？".
+
+Needs a built front end (``cd frontend && npm run build``) and Debian's Chromium.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+TITLE = "甲区专精特新中小企业培育奖励办法"
+
+
+def _context(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    return context, page, dialogs
+
+
+def _sign_in(page, live_server, user, password):
+    from playwright.sync_api import expect
+
+    page.goto(live_server.url + "/console/login")
+    page.get_by_placeholder("用户名或手机号").fill(user.username)
+    page.get_by_placeholder("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page).to_have_url(re.compile(r"/console/$"), timeout=20_000)
+
+
+def test_draft_review_publish_search_and_self_check(live_server, cast, browser):
+    from playwright.sync_api import expect
+
+    from qifu.core import tenancy
+    from qifu.policies.models import Policy
+
+    # 1. A district clerk drafts the policy with a condition from the visual editor and submits it.
+    context, page, dialogs = _context(browser)
+    _sign_in(page, live_server, cast.staff_a, cast.password)
+    page.goto(live_server.url + "/console/policies/new")
+    page.get_by_test_id("policy-title-input").fill(TITLE)
+    page.get_by_test_id("policy-department-input").fill("区工业和信息化局")
+    page.get_by_test_id("policy-summary-input").fill("对新认定的专精特新中小企业给予奖励。")
+    page.locator("textarea[placeholder*='保存时自动清除脚本']").fill(
+        "<p>一、奖励标准</p><img src=x onerror=\"alert('xss')\"><script>alert('xss')</script>"
+    )
+    page.get_by_test_id("rule-switch").click()  # 设置结构化条件: starts with 从业人数 ≥ 1
+    expect(page.get_by_test_id("rule-editor")).to_be_visible()
+    page.get_by_role("button", name="校验条件").click()
+    expect(page.get_by_text("从业人数 ≥ 1人")).to_be_visible()
+    page.get_by_test_id("save-policy").click()
+    expect(page).to_have_url(re.compile(r"/console/policies/\d+$"))
+    policy_id = int(page.url.rsplit("/", 1)[-1])
+    page.get_by_test_id("submit-review").click()
+    expect(page.get_by_test_id("policy-status")).to_have_text("待审核")
+    expect(page.get_by_test_id("approve")).to_be_disabled()  # the submitter may not approve
+    context.close()
+
+    # 2. A second person approves it from the review queue.
+    context, page, dialogs = _context(browser)
+    _sign_in(page, live_server, cast.tenant_admin, cast.password)
+    page.goto(live_server.url + "/console/policies/reviews")
+    page.get_by_test_id("review-table").get_by_role("link", name=TITLE).click()
+    page.get_by_test_id("approve").click()
+    page.locator(".el-message-box").get_by_role("button", name="确定").click()
+    expect(page.get_by_test_id("policy-status")).to_have_text("已发布")
+    context.close()
+    with tenancy.tenant_scope(cast.tenant):
+        policy = Policy.objects.get(pk=policy_id)
+        assert policy.status == "published" and policy.reviewed_by_id == cast.tenant_admin.pk
+
+    # 3. The public finds it by keyword, with the hit highlighted; the body's script never runs.
+    context, page, dialogs = _context(browser)
+    page.goto(live_server.url + "/policies")
+    page.get_by_test_id("policy-search").fill("专精特新")
+    page.get_by_test_id("policy-search-button").click()
+    results = page.get_by_test_id("policy-results")
+    expect(results.locator("mark").first).to_have_text("专精特新")
+    results.get_by_test_id("policy-title").first.click()
+    expect(page.get_by_test_id("policy-heading")).to_have_text(TITLE)
+    expect(page.get_by_text("一、奖励标准")).to_be_visible()
+    page.get_by_test_id("eligibility-button").click()
+    expect(page.get_by_text("请先以企业账号登录后再自检")).to_be_visible()
+    assert dialogs == []
+    context.close()
+
+    # 4. A signed-in enterprise checks itself: the platform lacks its staff count.
+    context, page, dialogs = _context(browser)
+    _sign_in(page, live_server, cast.enterprise_owner, cast.password)
+    page.goto(live_server.url + f"/policies/{policy_id}")
+    page.get_by_test_id("eligibility-button").click()
+    result = page.get_by_test_id("eligibility-result")
+    expect(result).to_contain_text("可能符合")
+    expect(result).to_contain_text("从业人数")
+    assert dialogs == []
+    context.close()
