@@ -1,0 +1,52 @@
+"""Messaging in a real browser: an admin sends a notice from the console, an enterprise user
+reads it in 我的消息 (unread badge, open marks read).
+
+Needs a built front end (``cd frontend && npm run build``) and Debian's Chromium.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def _login(page, base, user, password):
+    page.goto(base + "/console/login")
+    page.get_by_placeholder("用户名或手机号").fill(user.username)
+    page.get_by_placeholder("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/console/$"))
+
+
+def test_send_from_console_and_read_in_my_messages(live_server, cast, browser):
+    from playwright.sync_api import expect
+
+    admin = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = admin.new_page()
+    _login(page, live_server.url, cast.tenant_admin, cast.password)
+    page.goto(live_server.url + "/console/messaging/sends")
+    page.get_by_test_id("new-send").click()
+    dialog = page.get_by_test_id("send-dialog")
+    dialog.get_by_placeholder("例如：2026 年度高企认定申报通知").fill("年报提醒")
+    dialog.get_by_text("自定义内容（仅站内信、邮件）").click()
+    dialog.get_by_placeholder("可用 {recipient_name} 等变量").fill("{recipient_name}您好，请在6月30日前完成年报。")
+    page.get_by_test_id("submit-send").click()
+    table = page.get_by_test_id("send-table")
+    expect(table).to_contain_text("年报提醒")
+    expect(table).to_contain_text("已完成")
+    admin.close()
+
+    owner = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+    page = owner.new_page()
+    _login(page, live_server.url, cast.enterprise_owner, cast.password)
+    page.goto(live_server.url + "/console/messaging/inbox")
+    expect(page.get_by_test_id("unread-badge")).to_contain_text("1")
+    inbox = page.get_by_test_id("inbox-table")
+    inbox.get_by_text("年报提醒").click()
+    expect(page.get_by_role("dialog")).to_contain_text("张三您好，请在6月30日前完成年报。")
+    page.get_by_role("button", name="关闭", exact=True).click()
+    expect(page.get_by_test_id("unread-badge").locator("sup")).to_be_hidden()
+    owner.close()
