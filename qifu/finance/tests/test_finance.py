@@ -16,6 +16,7 @@ from qifu.accounts.models import User
 from qifu.core import permissions as P
 from qifu.core import tenancy
 from qifu.finance.models import LoanApplication
+from qifu.messaging.models import Message
 from qifu.orgs import services as org_services
 from qifu.orgs.models import Enterprise, Institution
 
@@ -164,6 +165,10 @@ def test_loan_flow_first_loan_then_renewal(cast, api, bank, product):
         {"amount": "400000", "disbursed_on": dt.date.today().isoformat(), "loan_kind": "first"},
     )
     assert r.status_code == 200 and r.json()["loan_kind"] == "first"
+    with tenancy.tenant_scope(cast.tenant):
+        assert Message.objects.filter(user=bank.operator, event="finance.application.submitted").exists()
+        progress = Message.objects.filter(user=cast.enterprise_owner, event="finance.application.progress")
+        assert any("已放款" in m.body for m in progress)
     events = [e["action"] for e in owner.get(f"finance/my/applications/{pk}").json()["events"]]
     assert events == ["submit", "accept", "request_materials", "supply_materials", "approve", "disburse"]
 

@@ -10,7 +10,7 @@ from qifu.core import tenancy
 from qifu.core.audit_models import AuditEntry
 from qifu.marketplace.models import Application, SubsidyProgramme
 from qifu.marketplace.tests.conftest import apply, pdf
-from qifu.messaging.models import Message  # noqa: F401  (messaging stores in-site messages)
+from qifu.messaging.models import Message
 
 
 def _programme(cast, pk):
@@ -136,3 +136,19 @@ def test_enterprise_member_sees_only_own_applications(cast, api, market):
     own = apply(staff_view, market.product)["id"]
     assert [a["id"] for a in staff_view.get("marketplace/my/applications").json()["items"]] == [own]
     assert api(cast.enterprise_owner).get("marketplace/my/applications").json()["total"] == 2
+
+
+def test_each_side_is_notified(cast, api, market):
+    owner, operator = api(cast.enterprise_owner), api(cast.institution_operator)
+    pk = apply(owner, market.product)["id"]
+    operator.post(f"marketplace/institution/applications/{pk}/decline", {"reason": "超出服务范围"})
+    with tenancy.tenant_scope(cast.tenant):
+        to_institution = Message.objects.filter(user=cast.institution_admin, event="marketplace.application.submitted")
+        assert to_institution.count() == 1 and market.product.name in to_institution.get().body
+        assert Message.objects.filter(
+            user=cast.institution_operator, event="marketplace.application.submitted"
+        ).exists()
+        declined = Message.objects.get(user=cast.enterprise_owner, event="marketplace.application.progress")
+        assert "已拒绝" in declined.body and "超出服务范围" in declined.body
+        # Nobody outside the three sides hears about it.
+        assert not Message.objects.filter(user__in=[market.other_admin, market.owner_b, cast.staff_b]).exists()
