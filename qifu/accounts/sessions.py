@@ -65,6 +65,13 @@ def mark_ended(row: UserSession, reason: str) -> None:
 
 
 @transaction.atomic
+def end_one(row: UserSession, reason: str) -> None:
+    """End one session: its store entry goes, its registry row says why."""
+    _store()(session_key=row.session_key).delete()
+    mark_ended(row, reason)
+
+
+@transaction.atomic
 def end_sessions(user: User, reason: str, *, keep: str | None = None) -> int:
     """End every open session of ``user`` (except ``keep``, a session key)."""
     rows = list(UserSession.objects.filter(user=user, ended_at__isnull=True).exclude(session_key=keep or ""))
@@ -78,8 +85,7 @@ def end_sessions(user: User, reason: str, *, keep: str | None = None) -> int:
 @transaction.atomic
 def revoke(user: User, session_id: int) -> None:
     row = UserSession.objects.get(pk=session_id, user=user, ended_at__isnull=True)
-    _store()(session_key=row.session_key).delete()
-    mark_ended(row, UserSession.EndReason.REVOKED)
+    end_one(row, UserSession.EndReason.REVOKED)
     audit.record("identity.session.revoke", user, changes={"session": {"after": session_id}})
 
 

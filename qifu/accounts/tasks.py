@@ -1,0 +1,39 @@
+"""Identity housekeeping, daily per tenant: end sessions that timed out without another
+request, and drop spent sign-in records nobody needs any more."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from huey import crontab
+
+from qifu.accounts import sessions
+from qifu.accounts.models import AuthFailure, AuthLock, SmsCode, UserSession
+from qifu.core import jobs, tenancy
+
+CLEANUP = "accounts.cleanup"
+# SMS code rows are kept a month: enough to answer "did the platform send me a code?".
+SMS_KEEP_DAYS = 30
+# Ended sessions are kept 90 days for the "my sessions" history and investigations.
+SESSION_KEEP_DAYS = 90
+
+
+@jobs.register(CLEANUP, retries=1, schedule=crontab(minute="40", hour="3"), label="登录会话与验证码清理")
+def cleanup() -> str:
+    now = timezone.now()
+    tenant = tenancy.current_tenant()
+    ended = 0
+    for row in UserSession.objects.filter(user__tenant=tenant, ended_at__isnull=True):
+        reason = sessions.expiry_reason(row, now)
+        if reason is not None:
+            sessions.end_one(row, reason)
+            ended += 1
+    old_sessions, _ = UserSession.objects.filter(
+        user__tenant=tenant, ended_at__lt=now - dt.timedelta(days=SESSION_KEEP_DAYS)
+    ).delete()
+    old_codes, _ = SmsCode.objects.filter(created_at__lt=now - dt.timedelta(days=SMS_KEEP_DAYS)).delete()
+    # Not tenant rows (keys carry the tenant or an IP); deleting expired ones is idempotent.
+    AuthLock.objects.filter(until__lt=now).delete()
+    AuthFailure.objects.filter(at__lt=now - dt.timedelta(days=1)).delete()
+    return f"ended {ended} timed-out sessions, removed {old_sessions} old sessions and {old_codes} SMS codes"
