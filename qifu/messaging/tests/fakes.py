@@ -83,6 +83,7 @@ class FakeAliyunSms(_Server):
         # the message is accepted, the caller has not heard so yet (the crash window).
         self.hang_after: int | None = None
         self.release = threading.Event()
+        self.receipts: dict[str, tuple[int, str]] = {}  # phone -> (SendStatus, ErrCode) reported
 
     def handle(self, method, path, query, body):
         params = dict(parse_qsl(body.decode())) if method == "POST" else dict(query)
@@ -135,8 +136,8 @@ class FakeAliyunSms(_Server):
         dtos = [
             {
                 "PhoneNum": s["PhoneNumbers"],
-                "SendStatus": 3,
-                "ErrCode": "DELIVERED",
+                "SendStatus": self.receipts.get(phone, (3, "DELIVERED"))[0],
+                "ErrCode": self.receipts.get(phone, (3, "DELIVERED"))[1],
                 "TemplateCode": s["TemplateCode"],
                 "Content": s.get("TemplateParam", ""),
                 "SendDate": s["at"],

@@ -182,3 +182,25 @@ def test_unknown_backend_is_refused(monkeypatch):
     monkeypatch.setenv("QIFU_MSG_SMS_BACKEND", "carrier-pigeon")
     with pytest.raises(ChannelError):
         channels.get("sms")
+
+
+def test_receipts_upgrade_sent_sms_to_delivered_or_failed(aliyun, cast, in_tenant):
+    from qifu.core import jobs
+    from qifu.messaging import delivery as engine
+    from qifu.messaging import segments
+    from qifu.messaging.models import Delivery, Send, Template
+
+    template = Template.objects.create(
+        code="t", name="t", channel="sms", body="{x}", variables=["x"], provider_template_id="SMS_1"
+    )
+    send = Send.objects.create(
+        title="t", channels=["sms"], templates={"sms": template.pk}, variables={"x": "1"}, status=Send.Status.RUNNING
+    )
+    segments.materialise(send, [segments.Recipient(cast.staff_a.pk), segments.Recipient(cast.staff_b.pk)])
+    engine.pump(send)
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"sent"}
+    aliyun.receipts[cast.staff_b.phone] = (2, "MOBILE_NOT_ON_SERVICE")
+    jobs.run_now("messaging.receipts", cast.tenant)
+    states = dict(Delivery.objects.values_list("user_id", "state"))
+    assert states == {cast.staff_a.pk: "delivered", cast.staff_b.pk: "failed"}
+    assert Delivery.objects.get(user=cast.staff_b).provider_code == "MOBILE_NOT_ON_SERVICE"
