@@ -16,6 +16,10 @@ ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
+# 登记管理部门代码 (first character): 1 机构编制, 2 外交, 3 司法行政, 4 文化, 5 民政, 6 旅游,
+# 7 宗教, 8 工会, 9 市场监管(工商), A 中央军委改革和编制办公室, N 农业, Y 其他.
+CREDIT_AUTHORITIES = "123456789ANY"
+
 _CREDIT_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 _ID_RE = re.compile(r"^\d{17}[\dX]$")
 
@@ -40,6 +44,8 @@ def credit_code_error(code: str) -> str | None:
         return "统一社会信用代码应为 18 位"
     if not _CREDIT_RE.match(code):
         return "统一社会信用代码含有不允许的字符（不使用 I、O、S、V、Z）"
+    if code[0] not in CREDIT_AUTHORITIES:
+        return "统一社会信用代码第 1 位（登记管理部门代码）不正确"
     if org_code_check_char(code[8:16]) != code[16]:
         return "统一社会信用代码中的组织机构代码校验位不正确"
     if credit_check_char(code[:17]) != code[17]:

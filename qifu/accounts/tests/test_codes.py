@@ -109,3 +109,16 @@ def test_id_number_errors():
     future = f"110105{dt.date.today().year + 1}0101002"
     assert id_number_error(future + gb11643_check(future)) == "身份证号码中的出生日期不正确"
     assert id_number_error("11010519491231002x") is None  # the cast's number, lower-case x
+
+
+@pytest.mark.parametrize("authority", list("0BCDEFGHJKLMPQRTUWX"))
+def test_unknown_registration_authority_is_refused(authority):
+    first17 = f"{authority}1320505" + "MA2Q7K8L" + gb11714_check("MA2Q7K8L")
+    code = first17 + gb32100_check(first17)  # both check characters right
+    assert credit_code_error(code) == "统一社会信用代码第 1 位（登记管理部门代码）不正确"
+
+
+@pytest.mark.parametrize("authority", list("123456789ANY"))
+def test_every_known_registration_authority_is_accepted(authority):
+    first17 = f"{authority}1320505" + "MA2Q7K8L" + gb11714_check("MA2Q7K8L")
+    assert credit_code_error(first17 + gb32100_check(first17)) is None
