@@ -65,8 +65,13 @@ def products(filters, *, base: QuerySet | None = None) -> QuerySet[Product]:
     return qs.order_by(*order)
 
 
+def live_products() -> QuerySet[Product]:
+    """What the public may see: listed products of institutions still admitted (a disabled one disappears)."""
+    return Product.objects.filter(status=Product.Status.LISTED, institution__status="approved")
+
+
 def listed_products(filters) -> QuerySet[Product]:
-    return products(filters, base=Product.objects.filter(status=Product.Status.LISTED))
+    return products(filters, base=live_products())
 
 
 def pending_revisions() -> QuerySet[ProductRevision]:

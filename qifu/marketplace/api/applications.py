@@ -12,7 +12,7 @@ from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import AUTHENTICATED, PUBLIC
 from qifu.marketplace import selectors
 from qifu.marketplace.api.base import acting_enterprise, acting_institution, router
-from qifu.marketplace.models import Application, ApplicationFile, Product, Rating
+from qifu.marketplace.models import Application, ApplicationFile, Rating
 from qifu.marketplace.permissions import APPLY, EXPORT, OVERSEE, PROCESS, RATING_REPLY, SUBSIDY_VERIFY
 from qifu.marketplace.schemas import (
     MarketApplicationDetail,
@@ -86,9 +86,7 @@ def upload_material(request, file: File[UploadedFile]):
 def apply(request, payload: MarketApplyIn):
     enterprise = acting_enterprise(request.ctx)
     # Listed products are public; the enterprise's own data scope does not apply to them.
-    product = request.ctx.get_or_404(
-        Product.objects.filter(status=Product.Status.LISTED), permission=PUBLIC, pk=payload.product_id
-    )
+    product = request.ctx.get_or_404(selectors.live_products(), permission=PUBLIC, pk=payload.product_id)
     app = services.apply(enterprise=enterprise, product=product, data=payload.dict())
     return 201, _detail(_reload(app), ENTERPRISE)
 

@@ -123,9 +123,7 @@ def _detail(product: Product, request) -> Product:
     summary="服务产品详情",
 )
 def get_product(request, product_id: int):
-    product = request.ctx.get_or_404(
-        Product.objects.filter(status=Product.Status.LISTED).select_related("institution", "category"), pk=product_id
-    )
+    product = request.ctx.get_or_404(selectors.live_products().select_related("institution", "category"), pk=product_id)
     return _detail(product, request)
 
 
@@ -137,7 +135,7 @@ def get_product(request, product_id: int):
     summary="服务产品的满意度评价",
 )
 def product_ratings(request, product_id: int, page: Query[PageQuery]):
-    product = request.ctx.get_or_404(Product.objects.filter(status=Product.Status.LISTED), pk=product_id)
+    product = request.ctx.get_or_404(selectors.live_products(), pk=product_id)
     return paginate(selectors.product_ratings(product), page)
 
 
@@ -149,9 +147,7 @@ def product_ratings(request, product_id: int, page: Query[PageQuery]):
     summary="收藏服务产品",
 )
 def favourite_product(request, product_id: int):
-    product = request.ctx.get_or_404(
-        Product.objects.filter(status=Product.Status.LISTED), pk=product_id, permission=PUBLIC
-    )
+    product = request.ctx.get_or_404(selectors.live_products(), pk=product_id, permission=PUBLIC)
     services.favourite(request.ctx.user, product)
     product.refresh_from_db(fields=["favourite_count"])
     return {"favourited": True, "favourite_count": product.favourite_count}

@@ -225,3 +225,38 @@ def test_export_obeys_scope_and_escapes(cast, api, market):
     assert len(rows(api(cast.institution_admin), "marketplace/institution/applications/export")) == 2
     assert len(rows(api(market.other_admin), "marketplace/institution/applications/export")) == 1
     assert api(cast.enterprise_owner).get("marketplace/applications/export").status_code == 403
+
+
+def test_a_disabled_institution_disappears_from_the_market(cast, api, market):
+    from qifu.orgs.models import Institution
+
+    with tenancy.tenant_scope(cast.tenant):
+        Institution.objects.filter(pk=cast.institution.pk).update(status="disabled")
+    public = api(None)
+    assert public.get("marketplace/products").json()["total"] == 0
+    assert public.get(f"marketplace/products/{market.product.pk}").status_code == 404
+    r = api(cast.enterprise_owner).post(
+        "marketplace/applications",
+        {"product_id": market.product.pk, "contact_name": "张三", "contact_phone": "13800000000"},
+    )
+    assert r.status_code == 404
+
+
+def test_scheduled_jobs_are_registered_and_run(cast, api, market):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from qifu.core import jobs
+    from qifu.core.jobs_models import JobRun
+    from qifu.marketplace.models import Application
+    from qifu.marketplace.tests.conftest import apply
+
+    pk = apply(api(cast.enterprise_owner), market.product)["id"]
+    with tenancy.tenant_scope(cast.tenant):
+        Application.objects.filter(pk=pk).update(accept_deadline=timezone.now() - dt.timedelta(minutes=1))
+    assert jobs.REGISTRY["marketplace.expire_unaccepted"].schedule is not None
+    assert jobs.run_now("marketplace.expire_unaccepted", cast.tenant) == "expired 1"
+    with tenancy.tenant_scope(cast.tenant):
+        assert Application.objects.get(pk=pk).status == "expired"
+    assert JobRun.objects.filter(job="marketplace.expire_unaccepted", status="success").exists()
