@@ -100,7 +100,7 @@ def list_products(request, page: Query[PageQuery], filters: Query[FinProductFilt
 )
 def get_product(request, product_id: int):
     return request.ctx.get_or_404(
-        FinancialProduct.objects.filter(status=FinancialProduct.Status.LISTED).select_related("institution"),
+        selectors.live_products().select_related("institution"),
         pk=product_id,
     )
 
@@ -114,9 +114,7 @@ def get_product(request, product_id: int):
 )
 def product_eligibility(request, product_id: int):
     enterprise = _enterprise(request.ctx)
-    product = request.ctx.get_or_404(
-        FinancialProduct.objects.filter(status=FinancialProduct.Status.LISTED), permission=PUBLIC, pk=product_id
-    )
+    product = request.ctx.get_or_404(selectors.live_products(), permission=PUBLIC, pk=product_id)
     return services.check_eligibility(product, enterprise).as_dict()
 
 
@@ -194,9 +192,7 @@ def upload_material(request, file: File[UploadedFile]):
 @router.post("/applications", permission=APPLY, response={201: FinApplicationDetail}, summary="申请融资")
 def apply(request, payload: FinApplyIn):
     enterprise = _enterprise(request.ctx)
-    product = request.ctx.get_or_404(
-        FinancialProduct.objects.filter(status=FinancialProduct.Status.LISTED), permission=PUBLIC, pk=payload.product_id
-    )
+    product = request.ctx.get_or_404(selectors.live_products(), permission=PUBLIC, pk=payload.product_id)
     app = services.apply(enterprise=enterprise, product=product, data=payload.dict())
     return 201, _detail(_reload(app), ENTERPRISE)
 

@@ -33,8 +33,13 @@ def products(filters, *, base: QuerySet | None = None) -> QuerySet[FinancialProd
     return qs.order_by("-application_count", "-id")
 
 
+def live_products() -> QuerySet[FinancialProduct]:
+    """Listed products of institutions still admitted (a disabled institution's products disappear)."""
+    return FinancialProduct.objects.filter(status=FinancialProduct.Status.LISTED, institution__status="approved")
+
+
 def listed_products(filters) -> QuerySet[FinancialProduct]:
-    return products(filters, base=FinancialProduct.objects.filter(status=FinancialProduct.Status.LISTED))
+    return products(filters, base=live_products())
 
 
 def applications(side: str, filters=None) -> QuerySet[LoanApplication]:
