@@ -18,6 +18,7 @@ from qifu.access.schemas import (
     AssignIn,
     CatalogueOut,
     DictionaryIn,
+    DictionaryOptionOut,
     DictionaryOut,
     MembershipIn,
     OnlineSessionOut,
@@ -359,7 +360,7 @@ def list_dictionaries(request):
 @router.get(
     "/dictionaries/{code}/items",
     permission=AUTHENTICATED,
-    response=list[dict],
+    response=list[DictionaryOptionOut],
     summary="字典项（供下拉选择）",
     object="access.dictionary",
 )

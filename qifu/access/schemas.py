@@ -134,6 +134,11 @@ class DictionaryItemOut(Schema):
     is_active: bool
 
 
+class DictionaryOptionOut(Schema):
+    value: str
+    label: str
+
+
 class DictionaryOut(Schema):
     id: int
     code: str

@@ -188,3 +188,22 @@ def test_api_creates_and_refuses_with_422(cast, api, in_tenant):
         .status_code
         == 403
     )
+
+
+def test_references_stay_inside_one_business_group(ebs, cast):
+    bg2 = services.create_organisation(name="第二集团", kind=K.BUSINESS_GROUP, parent=cast.root)
+    _refused(
+        "orgs.rule.in_business_group",
+        services.create_organisation,
+        name="跨组业务群",
+        kind=K.OPERATING_UNIT,
+        parent=bg2,
+        ledger=ebs.gl,
+        served_legal_entities=[ebs.le],
+    )
+    # A subtree holding EBS nodes cannot change business group.
+    _refused("orgs.rule.in_business_group", services.move_organisation, ebs.le2, bg2)
+
+
+def test_one_root_per_tenant(cast, in_tenant):
+    _refused("orgs.rule.single_root", services.create_organisation, name="第二个根", kind=K.ROOT)
