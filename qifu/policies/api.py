@@ -51,7 +51,7 @@ router = QifuRouter(tag="policies")
 @router.get("", permission=PUBLIC, response=Page[PolicyCard], summary="政策列表与全文检索")
 def list_policies(request, page: Query[PageQuery], filters: Query[PolicyFilter]):
     qs, terms = selectors.policies(filters, public=True)
-    return paginate(qs, page, lambda p: selectors.card(p, terms))
+    return selectors.page_of(qs, page, terms)
 
 
 @router.get("/suggest", permission=PUBLIC, response=SuggestOut, summary="搜索联想")
@@ -138,7 +138,7 @@ def _fields(payload: PolicyIn) -> dict:
 @router.get("/manage/policies", permission=POLICY_MANAGE, response=Page[PolicyCard], summary="政策管理列表")
 def manage_list(request, page: Query[PageQuery], filters: Query[PolicyFilter]):
     qs, terms = selectors.policies(filters, public=False)
-    return paginate(request.ctx.scoped(qs), page, lambda p: selectors.card(p, terms))
+    return selectors.page_of(request.ctx.scoped(qs), page, terms)
 
 
 @router.get("/manage/reviews", permission=POLICY_REVIEW, response=Page[PolicyCard], summary="待审核政策")

@@ -68,7 +68,22 @@ def policies(filters, *, public: bool) -> tuple[QuerySet[Policy], list[str]]:
         qs = qs.order_by("-search_rank", "-publish_date", "-id")
     else:
         qs = qs.order_by("-publish_date", "-id")
-    return qs.prefetch_related("tags"), terms
+    return qs, terms
+
+
+def page_of(qs: QuerySet[Policy], query, terms: list[str]) -> dict[str, Any]:
+    """One page of cards. The ordering runs over ids only, then the page's rows are loaded:
+    sorting thousands of full rows (bodies included) to keep twenty would dominate the query."""
+    total = qs.count()
+    start = (query.page - 1) * query.size
+    ids = list(qs.values_list("pk", flat=True)[start : start + query.size])
+    rows = {p.pk: p for p in Policy.objects.filter(pk__in=ids).prefetch_related("tags")}
+    return {
+        "items": [card(rows[i], terms) for i in ids if i in rows],
+        "total": total,
+        "page": query.page,
+        "size": query.size,
+    }
 
 
 def is_open(policy: Policy, today=None) -> bool:
