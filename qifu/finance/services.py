@@ -180,6 +180,9 @@ def upload_material(upload) -> StoredFile:
 
 
 def _attach(app: LoanApplication, materials: list[dict[str, Any]]) -> None:
+    ids = [item.get("file_id") for item in materials]
+    if len(ids) != len(set(ids)):
+        raise ApiError("finance.material_repeated", "同一个文件不能重复提交，请为每项材料分别上传", status=422)
     for item in materials:
         stored = StoredFile.objects.filter(
             pk=item.get("file_id"), purpose=MATERIAL_PURPOSE, created_by=_actor()

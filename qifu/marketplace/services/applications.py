@@ -24,6 +24,7 @@ S = Application.Status
 OPEN_STATES = (S.SUBMITTED, S.ACCEPTED, S.IN_SERVICE, S.COMPLETED)
 MATERIAL_PURPOSE = "marketplace-material"
 EVIDENCE_PURPOSE = "marketplace-evidence"
+MAX_EVIDENCE = 20
 
 
 def _actor():
@@ -139,6 +140,9 @@ def _clean_materials(product: Product, materials: list[dict[str, Any]]) -> list[
     """Files the applicant uploaded beforehand; each must be theirs, unused, and every required item covered."""
     user = _actor()
     result = []
+    ids = [item.get("file_id") for item in materials]
+    if len(ids) != len(set(ids)):
+        raise ApiError("marketplace.material_repeated", "同一个文件不能重复提交，请为每项材料分别上传", status=422)
     for item in materials:
         stored = StoredFile.objects.filter(pk=item.get("file_id"), purpose=MATERIAL_PURPOSE, created_by=user).first()
         if stored is None:
@@ -199,6 +203,10 @@ def add_evidence(app: Application, stored: StoredFile, *, label: str = "") -> Ap
     app = _lock(app)
     if app.status not in (S.IN_SERVICE, S.ACCEPTED):
         raise RuleViolation("marketplace.application_state", "只有受理后、完成前可以上传服务证明材料")
+    if app.files.filter(kind=ApplicationFile.Kind.EVIDENCE).count() >= MAX_EVIDENCE:
+        raise RuleViolation(
+            "marketplace.evidence_too_many", f"服务证明材料最多 {MAX_EVIDENCE} 份，请删除不需要的后再上传"
+        )
     item = ApplicationFile.objects.create(
         application=app, kind=ApplicationFile.Kind.EVIDENCE, label=(label or stored.original_name)[:100], file=stored
     )
