@@ -51,10 +51,17 @@ REGISTRY: dict[str, Event] = {}
 def placeholders(text: str) -> set[str]:
     """The ``{name}`` placeholders of a template text (format-string syntax)."""
     names = set()
-    for _, name, _, _ in string.Formatter().parse(text):
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        raise ValueError("模板中的花括号不成对：变量写作 {product}，字面花括号写作 {{ 或 }}") from None
+    for _, name, spec, conversion in parsed:
         if name is not None:
             if name == "" or not name.isidentifier():
                 raise ValueError(f"模板占位符必须是变量名，例如 {{product}}，不能是 {{{name}}}")
+            if spec or conversion:
+                # a width like {x:>999999999} would make rendering allocate without bound
+                raise ValueError(f"模板占位符 {{{name}}} 不能带格式说明或转换")
             names.add(name)
     return names
 

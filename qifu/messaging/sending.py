@@ -329,6 +329,8 @@ def create_send(
         except VariableError as exc:
             raise _bad("variables", str(exc), missing=exc.missing, extra=exc.extra) from None
         texts = {channel: text for channel in channels}
+    if link and not _safe_link(link):
+        raise _bad("bad_link", "链接必须是站内路径（以 / 开头）或 http(s):// 网址")
     now = timezone.now()
     if scheduled_at is not None:
         if scheduled_at <= now + timedelta(seconds=30):
@@ -359,6 +361,16 @@ def create_send(
     else:
         transaction.on_commit(lambda: jobs.enqueue(RUN_SEND, tenant, send_id=send.pk))
     return send
+
+
+def _safe_link(link: str) -> bool:
+    """Only same-site paths and web addresses: a javascript: link would run in the reader's session."""
+    from urllib.parse import urlsplit
+
+    if link.startswith("/") and not link.startswith("//"):
+        return True
+    parts = urlsplit(link)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 @transaction.atomic

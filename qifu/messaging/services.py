@@ -49,8 +49,11 @@ def _route(event: events.Event) -> tuple[list[str], dict[str, int]]:
     return ["inapp", *chosen], templates
 
 
-def notify(event: str, recipients: Iterable, context: dict) -> Send | None:
-    """Send ``event`` to ``recipients`` (users of the current tenant) with ``context`` variables."""
+def notify(event: str, recipients: Iterable, context: dict, *, link: str = "") -> Send | None:
+    """Send ``event`` to ``recipients`` (users of the current tenant) with ``context`` variables.
+
+    ``link`` (optional) is a same-site path the in-site message and WeChat message open.
+    """
     try:
         definition = events.get(event)
     except events.UnknownEvent as exc:
@@ -87,6 +90,7 @@ def notify(event: str, recipients: Iterable, context: dict) -> Send | None:
             templates=templates,
             texts={"inapp": definition.default_text or definition.label},
             variables=variables,
+            link=link[:300] if link.startswith("/") and not link.startswith("//") else "",
             segment={"kind": "users", "user_ids": [u.pk for u in users]},
             started_at=timezone.now(),
         )

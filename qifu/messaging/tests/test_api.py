@@ -374,3 +374,21 @@ def test_two_workers_never_claim_the_same_row(cast, in_tenant):
     assert len(first) == 2 and len(second) == 1
     assert not {d.pk for d in first} & {d.pk for d in second}
     assert engine.claim(send, 2) == []
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "//evil.example/x", "data:text/html,x"])
+def test_send_refuses_unsafe_links(cast, api, link):
+    response = api(cast.tenant_admin).post(
+        "messaging/sends",
+        {"title": "t", "channels": ["inapp"], "segment": {"kind": "all_enterprises"}, "text": "x", "link": link},
+    )
+    assert response.status_code == 422 and response.json()["code"] == "messaging.bad_link"
+
+
+def test_template_refuses_format_specs(cast, api):
+    response = api(cast.tenant_admin).post(
+        "messaging/templates", {**SMS_TEMPLATE, "body": "{product:>999999999}{result}"}
+    )
+    assert response.status_code == 422 and response.json()["code"] == "messaging.bad_placeholder"
+    unbalanced = api(cast.tenant_admin).post("messaging/templates", {**SMS_TEMPLATE, "body": "{product"})
+    assert unbalanced.status_code == 422

@@ -110,3 +110,10 @@ def test_send_verification_sms_refuses_bad_phone(db):
     with pytest.raises(ApiError):
         send_verification_sms("12345", "111222", "注册")
     assert console.SENT == []
+
+
+def test_notify_carries_a_same_site_link_only(cast, in_tenant):
+    notify(TEST_EVENT, [cast.staff_a], {"product": "p", "enterprise": "e"}, link="/marketplace/applications/7")
+    notify(TEST_EVENT, [cast.staff_b], {"product": "p", "enterprise": "e"}, link="javascript:alert(1)")
+    links = dict(Message.objects.values_list("user_id", "link"))
+    assert links == {cast.staff_a.pk: "/marketplace/applications/7", cast.staff_b.pk: ""}
