@@ -306,6 +306,38 @@ def filter(index: SearchIndex, queryset: QuerySet, q: str | None) -> QuerySet:
     return queryset.filter(pk__in=matches).annotate(search_rank=rank)
 
 
+def ranked_page(index: SearchIndex, queryset: QuerySet, q: str, *, offset: int, limit: int) -> tuple[list[int], int]:
+    """(ids of one page ordered by relevance, total matches) for ``queryset`` ∩ matches of ``q``.
+
+    The fast path for "most relevant first" lists: on PostgreSQL the matches and their rank are
+    computed once in a narrow CTE (object id, rank), the queryset's own filters apply as
+    ``id IN (…)``, and the total comes from the same pass (``count(*) OVER ()``) — instead of
+    sorting wide joined rows and counting in a second query. Load the page's rows by id afterwards.
+    Ties in rank fall back to the newest id first.
+    """
+    terms = query_terms(q)
+    if not terms or _vendor() != "postgresql":
+        qs = filter(index, queryset, q).order_by("-search_rank", "-pk")
+        return list(qs.values_list("pk", flat=True)[offset : offset + limit]), qs.count()
+    tenant = tenancy.current_tenant()
+    text = " ".join(terms)
+    inner_sql, inner_params = queryset.order_by().values("pk").query.sql_with_params()
+    sql = (
+        f"WITH m AS MATERIALIZED (SELECT object_id, ts_rank(document, plainto_tsquery('simple', %s)) AS rank "  # noqa: S608
+        f"FROM \"{index.table}\" WHERE tenant_id = %s AND document @@ plainto_tsquery('simple', %s)) "
+        f"SELECT object_id, count(*) OVER () FROM m WHERE object_id IN ({inner_sql}) "
+        "ORDER BY rank DESC, object_id DESC LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [text, tenant.pk, text, *inner_params, limit, offset])
+        rows = cursor.fetchall()
+    if rows:
+        return [r[0] for r in rows], rows[0][1]
+    if offset == 0:
+        return [], 0
+    return [], filter(index, queryset, q).count()  # a page past the end: count separately
+
+
 def suggest(queryset: QuerySet, q: str | None, *, field: str = "title", limit: int = 8) -> list[str]:
     """Titles containing what the user has typed so far (for type-ahead), shortest first."""
     q = (q or "").strip()[:MAX_QUERY_LENGTH]

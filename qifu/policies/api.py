@@ -50,8 +50,8 @@ router = QifuRouter(tag="policies")
 # --------------------------------------------------------------------------- public
 @router.get("", permission=PUBLIC, response=Page[PolicyCard], summary="政策列表与全文检索")
 def list_policies(request, page: Query[PageQuery], filters: Query[PolicyFilter]):
-    qs, terms = selectors.policies(filters, public=True)
-    return selectors.page_of(qs, page, terms)
+    qs, terms, rank_q = selectors.policies(filters, public=True)
+    return selectors.page_of(qs, page, terms, rank_q)
 
 
 @router.get("/suggest", permission=PUBLIC, response=SuggestOut, summary="搜索联想")
@@ -137,8 +137,8 @@ def _fields(payload: PolicyIn) -> dict:
 
 @router.get("/manage/policies", permission=POLICY_MANAGE, response=Page[PolicyCard], summary="政策管理列表")
 def manage_list(request, page: Query[PageQuery], filters: Query[PolicyFilter]):
-    qs, terms = selectors.policies(filters, public=False)
-    return selectors.page_of(request.ctx.scoped(qs), page, terms)
+    qs, terms, rank_q = selectors.policies(filters, public=False)
+    return selectors.page_of(request.ctx.scoped(qs), page, terms, rank_q)
 
 
 @router.get("/manage/reviews", permission=POLICY_REVIEW, response=Page[PolicyCard], summary="待审核政策")

@@ -38,8 +38,10 @@ def _industry_keys(code: str) -> list[str]:
     return keys
 
 
-def policies(filters, *, public: bool) -> tuple[QuerySet[Policy], list[str]]:
-    """Policies matching ``filters`` (public callers see published and expired only) and the query terms."""
+def policies(filters, *, public: bool) -> tuple[QuerySet[Policy], list[str], str | None]:
+    """(policies, query terms, query to rank by) for ``filters``; public callers see published and
+    expired only. For relevance order the queryset is returned *without* the text match and the
+    query comes third: ``page_of`` ranks the matches itself (``search.ranked_page``, the fast path)."""
     qs = Policy.objects.all()
     if public:
         qs = qs.filter(status=filters.status if filters.status in PUBLIC_STATUSES else S.PUBLISHED)
@@ -63,20 +65,21 @@ def policies(filters, *, public: bool) -> tuple[QuerySet[Policy], list[str]]:
     if filters.open_now:
         qs = qs.filter(open_now_q())
     terms = search.query_terms(filters.q)
-    qs = search.filter(POLICIES, qs, filters.q)
     if terms and filters.sort == "relevance":
-        qs = qs.order_by("-search_rank", "-publish_date", "-id")
-    else:
-        qs = qs.order_by("-publish_date", "-id")
-    return qs, terms
+        return qs, terms, filters.q
+    qs = search.filter(POLICIES, qs, filters.q).order_by("-publish_date", "-id")
+    return qs, terms, None
 
 
-def page_of(qs: QuerySet[Policy], query, terms: list[str]) -> dict[str, Any]:
+def page_of(qs: QuerySet[Policy], query, terms: list[str], rank_q: str | None = None) -> dict[str, Any]:
     """One page of cards. The ordering runs over ids only, then the page's rows are loaded:
     sorting thousands of full rows (bodies included) to keep twenty would dominate the query."""
-    total = qs.count()
     start = (query.page - 1) * query.size
-    ids = list(qs.values_list("pk", flat=True)[start : start + query.size])
+    if rank_q:
+        ids, total = search.ranked_page(POLICIES, qs, rank_q, offset=start, limit=query.size)
+    else:
+        total = qs.count()
+        ids = list(qs.values_list("pk", flat=True)[start : start + query.size])
     rows = {p.pk: p for p in Policy.objects.filter(pk__in=ids).prefetch_related("tags")}
     return {
         "items": [card(rows[i], terms) for i in ids if i in rows],
