@@ -80,12 +80,12 @@ def pending_revisions() -> QuerySet[ProductRevision]:
     )
 
 
-def pending_revision(product: Product) -> ProductRevision | None:
-    return product.revisions.filter(status=ProductRevision.Status.PENDING).first()
-
-
-def latest_revision(product: Product) -> ProductRevision | None:
-    return product.revisions.order_by("-number").first()
+def revisions_of(product: Product) -> tuple[ProductRevision | None, ProductRevision | None]:
+    """(pending, latest) revision — from the prefetched rows when the list prefetched them."""
+    rows = list(product.revisions.all())
+    pending = next((r for r in rows if r.status == ProductRevision.Status.PENDING), None)
+    latest = max(rows, key=lambda r: r.number, default=None)
+    return pending, latest
 
 
 def favourite_ids(user, product_ids) -> set[int]:

@@ -176,8 +176,7 @@ def my_favourites(request, page: Query[PageQuery]):
 # -- the institution's own products ------------------------------------------------------------
 def _own(product: Product, request) -> Product:
     product = _detail(product, request)
-    product.pending_revision = selectors.pending_revision(product)
-    product.last_revision = selectors.latest_revision(product)
+    product.pending_revision, product.last_revision = selectors.revisions_of(product)
     return product
 
 
@@ -189,7 +188,7 @@ def _own_product(request, product_id: int) -> Product:
     "/institution/products", permission=PRODUCT_MANAGE, response=Page[MarketOwnProductOut], summary="本机构的服务产品"
 )
 def list_own_products(request, page: Query[PageQuery], filters: Query[MarketOwnProductFilter]):
-    result = paginate(request.ctx.scoped(selectors.products(filters)), page)
+    result = paginate(request.ctx.scoped(selectors.products(filters)).prefetch_related("revisions"), page)
     result["items"] = [_own(p, request) for p in result["items"]]
     return result
 
