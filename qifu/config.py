@@ -35,6 +35,8 @@ class Config:
     log_level: str
     default_tenant: str
     huey_immediate: bool
+    audit_retention_days: int
+    export_max_rows: int
     errors: list[str] = field(default_factory=list)
 
 
@@ -134,6 +136,8 @@ def load() -> Config:
         log_level=log_level,
         default_tenant=os.environ.get("QIFU_DEFAULT_TENANT", "demo"),
         huey_immediate=_bool("QIFU_HUEY_IMMEDIATE", False, errors),
+        audit_retention_days=_int("QIFU_AUDIT_RETENTION_DAYS", 365, errors, minimum=180),
+        export_max_rows=_int("QIFU_EXPORT_MAX_ROWS", 50_000, errors, minimum=1),
         errors=errors,
     )
     if production and config.debug:

@@ -158,6 +158,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 QIFU_MAX_BODY_BYTES = CONFIG.max_body_bytes
 QIFU_MAX_UPLOAD_BYTES = CONFIG.max_upload_bytes
 QIFU_DEFAULT_TENANT = CONFIG.default_tenant
+QIFU_AUDIT_RETENTION_DAYS = CONFIG.audit_retention_days
+QIFU_EXPORT_MAX_ROWS = CONFIG.export_max_rows
 
 # --- i18n ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
