@@ -152,3 +152,39 @@ def test_each_side_is_notified(cast, api, market):
         assert "已拒绝" in declined.body and "超出服务范围" in declined.body
         # Nobody outside the three sides hears about it.
         assert not Message.objects.filter(user__in=[market.other_admin, market.owner_b, cast.staff_b]).exists()
+
+
+def test_reviews_and_verification_need_the_government_side(cast, api, market):
+    from qifu.marketplace.tests.conftest import PRODUCT
+
+    inst = api(cast.institution_admin)
+    created = inst.post(
+        "marketplace/institution/products", {**PRODUCT, "name": "自审产品", "category_id": market.contract.pk}
+    )
+    revision = created.json()["pending_revision"]["id"]
+    # An institution cannot approve its own product; an enterprise cannot either.
+    assert inst.post(f"marketplace/reviews/{revision}", {"decision": "approve"}).status_code == 403
+    assert (
+        api(cast.enterprise_owner).post(f"marketplace/reviews/{revision}", {"decision": "approve"}).status_code == 403
+    )
+
+    owner, operator = api(cast.enterprise_owner), api(cast.institution_operator)
+    pk = apply(owner, market.product)["id"]
+    for step in ("accept", "start"):
+        operator.post(f"marketplace/institution/applications/{pk}/{step}", {})
+    operator.post(
+        f"marketplace/institution/applications/{pk}/evidence", {"file": pdf()}, content_type=MULTIPART_CONTENT
+    )
+    operator.post(f"marketplace/institution/applications/{pk}/complete", {})
+    owner.post(f"marketplace/my/applications/{pk}/confirm", {})
+    owner.post(f"marketplace/my/applications/{pk}/rate", {"score": 5})
+    # Neither the enterprise nor the institution can verify; staff of another town cannot see it.
+    assert owner.post(f"marketplace/subsidies/{pk}/verify", {}).status_code == 403
+    assert operator.post(f"marketplace/subsidies/{pk}/verify", {}).status_code == 403
+    assert api(cast.staff_b).post(f"marketplace/subsidies/{pk}/verify", {}).status_code == 404
+    assert api(cast.staff_b).get("marketplace/subsidies").json()["total"] == 0
+    with tenancy.tenant_scope(cast.tenant):
+        assert Application.objects.get(pk=pk).subsidy_status == "reserved"
+    assert api(cast.staff_a).post(f"marketplace/subsidies/{pk}/verify", {}).status_code == 200
+    # Verifying twice is refused.
+    assert api(cast.staff_a).post(f"marketplace/subsidies/{pk}/verify", {}).status_code == 422
