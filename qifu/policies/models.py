@@ -96,7 +96,6 @@ class Policy(TenantOwned):
     review_comment = models.CharField("审核意见", max_length=500, blank=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True, db_index=True)
     withdrawn_reason = models.CharField("撤回原因", max_length=500, blank=True)
-    views = models.PositiveIntegerField("浏览量", default=0)
 
     class Meta:
         verbose_name = "政策"
