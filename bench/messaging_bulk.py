@@ -27,6 +27,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--chunk", type=int, default=200, help="rows claimed per batch (QIFU_MSG_CHUNK)")
+    parser.add_argument("--flush", type=int, default=100, help="results per database write (QIFU_MSG_FLUSH)")
     args = parser.parse_args()
     problem = reachable()
     if problem:
@@ -39,6 +40,7 @@ def main() -> int:
         QIFU_HUEY_IMMEDIATE="true",
         QIFU_MSG_SMS_BACKEND="console",
         QIFU_MSG_CHUNK=str(args.chunk),
+        QIFU_MSG_FLUSH=str(args.flush),
         QIFU_MSG_RATE_SMS="0",
         QIFU_MAX_UPLOAD_BYTES=str(64 * 1024 * 1024),
     )
