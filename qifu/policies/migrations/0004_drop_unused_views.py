@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('policies', '0003_search_index_support'),
+        ("policies", "0003_search_index_support"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='policy',
-            name='views',
+            model_name="policy",
+            name="views",
         ),
     ]

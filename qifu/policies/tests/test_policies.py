@@ -298,3 +298,16 @@ def test_attachments(api, cast):
     api(cast.tenant_admin).post(f"{BASE}/{pid}/approve", {})
     download = api(None).get(f"policies/attachments/{aid}")
     assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF")
+
+
+def test_relevance_pages_and_totals(api, cast, library):
+    first = api(None).get("policies", {"q": "专精特新", "size": 2, "page": 1}).json()
+    second = api(None).get("policies", {"q": "专精特新", "size": 2, "page": 2}).json()
+    past = api(None).get("policies", {"q": "专精特新", "size": 2, "page": 5}).json()
+    assert first["total"] == second["total"] == past["total"] == 3
+    assert len(first["items"]) == 2 and len(second["items"]) == 1 and past["items"] == []
+    seen = [i["id"] for i in first["items"] + second["items"]]
+    assert len(set(seen)) == 3
+    # the console list ranks the same way, drafts included
+    staff = api(cast.staff_a).get("policies/manage/policies", {"q": "专精特新"}).json()
+    assert staff["total"] == 3
