@@ -307,12 +307,12 @@ def _notify_submitter(policy: Policy, result: str, comment: str) -> None:
     from qifu.policies.events import POLICY_REVIEWED
 
     context = {"title": policy.title, "result": result, "comment": (comment or "").strip()}
-    tenant = policy.tenant
+    tenant, link = policy.tenant, f"/console/policies/{policy.pk}"
 
     def send() -> None:
         # on_commit callbacks may run after the request's tenant scope has closed.
         with tenancy.tenant_scope(tenant):
-            notify(POLICY_REVIEWED, [submitter], context)
+            notify(POLICY_REVIEWED, [submitter], context, link=link)
 
     transaction.on_commit(send)
 
@@ -353,7 +353,7 @@ def _announce(policy_id: int) -> int:
             "url": f"/policies/{policy.pk}",
         }
         with transaction.atomic():
-            notify(POLICY_PUBLISHED, users, context)
+            notify(POLICY_PUBLISHED, users, context, link=f"/policies/{policy.pk}")
     return len(users)
 
 

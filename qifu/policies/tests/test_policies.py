@@ -311,3 +311,14 @@ def test_relevance_pages_and_totals(api, cast, library):
     # the console list ranks the same way, drafts included
     staff = api(cast.staff_a).get("policies/manage/policies", {"q": "专精特新"}).json()
     assert staff["total"] == 3
+
+
+def test_submitter_hears_the_review_result(api, cast, django_capture_on_commit_callbacks):
+    from qifu.messaging.models import Delivery
+
+    pid = api(cast.staff_a).post(BASE, payload()).json()["id"]
+    api(cast.staff_a).post(f"{BASE}/{pid}/submit")
+    with django_capture_on_commit_callbacks(execute=True):
+        api(cast.staff_b).post(f"{BASE}/{pid}/reject", {"comment": "请补充申报材料清单"})
+    with tenancy.tenant_scope(cast.tenant):
+        assert Delivery.objects.filter(channel="inapp", user=cast.staff_a).exists()
