@@ -14,7 +14,8 @@ def test_portal_home_shows_site_and_login_link(live_server, cast, page):
 
     page.goto(live_server.url + "/")
     expect(page.get_by_test_id("site-name")).to_have_text(cast.tenant.name)
-    expect(page.get_by_role("link", name="登录")).to_have_attribute("href", "/console/login")
+    expect(page.locator(".portal-account a", has_text="登录")).to_have_attribute("href", "/login")
+    expect(page.locator(".portal-account a", has_text="企业注册")).to_have_attribute("href", "/register")
 
 
 def test_unknown_paths_get_each_apps_404(live_server, cast, page):
@@ -41,7 +42,8 @@ def test_h5_mine_tab_signs_in(live_server, cast, page):
     page.goto(live_server.url + "/h5/")
     expect(page.get_by_test_id("site-name")).to_have_text(cast.tenant.name)
     page.locator(".van-tabbar-item", has_text="我的").click()
-    page.get_by_placeholder("用户名或手机号").fill(cast.enterprise_owner.username)
-    page.get_by_placeholder("密码").fill(cast.password)
-    page.get_by_role("button", name="登录").click()
+    page.get_by_test_id("go-login").click()
+    page.get_by_placeholder("手机号或用户名").fill(cast.enterprise_owner.username)
+    page.locator('input[autocomplete="current-password"]').fill(cast.password)
+    page.locator("form").get_by_role("button", name="登录").first.click()
     expect(page.get_by_test_id("user-name")).to_contain_text(cast.enterprise_owner.display_name)

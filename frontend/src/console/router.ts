@@ -9,7 +9,8 @@ import { loadSession, session } from './session'
 const moduleRoutes = collectRoutes(import.meta.glob('./modules/*/routes.ts', { eager: true }))
 
 const routes: RouteRecordRaw[] = [
-  { path: '/login', name: 'login', component: () => import('./pages/LoginPage.vue'), meta: { public: true, title: '登录' } },
+  // The identity capability's login handles captcha, the TOTP step and the first-login password change.
+  { path: '/login', name: 'login', component: () => import('./modules/identity/ConsoleLoginPage.vue'), meta: { public: true, title: '登录' } },
   {
     path: '/',
     component: ConsoleLayout,
@@ -23,14 +24,21 @@ const routes: RouteRecordRaw[] = [
 
 export const router = createRouter({ history: createWebHistory('/console/'), routes })
 
+const CHANGE_PASSWORD = 'identity-change-password'
+
 router.beforeEach(async (to) => {
-  if (to.meta.public || session.me) return true
-  try {
-    await loadSession()
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return { name: 'login', query: { next: to.fullPath } }
-    ElMessage.error(errorMessage(error))
+  if (to.meta.public) return true
+  if (!session.me) {
+    try {
+      await loadSession()
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return { name: 'login', query: { next: to.fullPath } }
+      ElMessage.error(errorMessage(error))
+      return true
+    }
   }
+  // The API refuses everything else until an initial or expired password is changed; say so up front.
+  if (session.me?.must_change_password && to.name !== CHANGE_PASSWORD) return { name: CHANGE_PASSWORD }
   return true
 })
 
