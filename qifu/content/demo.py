@@ -142,9 +142,7 @@ def seed(ctx) -> None:
     ]
     slot_specs += [("feed", a.title, None, None, a) for a in articles["news"][:4]]
     slot_specs += [("announcement", a.title, None, None, a) for a in articles["notice"][:3]]
-    slot_specs += [
-        ("hot_product", name, f"/marketplace?category={code}", None, None) for name, code in SERVICE_AREAS
-    ]
+    slot_specs += [("hot_product", name, f"/marketplace?category={code}", None, None) for name, code in SERVICE_AREAS]
     slot_specs += [("activity", a.title, None, None, a) for a in articles["activity"][:3]]
     for sort, (placement, title, link, image, article) in enumerate(slot_specs):
         services.save_slot(
