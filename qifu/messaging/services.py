@@ -15,6 +15,7 @@ opt-outs), through the SMS channel; raises ``ApiError`` when the provider refuse
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -129,7 +130,8 @@ def send_verification_sms(phone: str, code: str, purpose: str) -> None:
     else:
         text = render(definition.default_text, values)
         params = {"code": code}
-        provider_template = "verification_code"
+        # without a tenant template (or outside a tenant) the platform-wide provider template
+        provider_template = os.environ.get("QIFU_MSG_SMS_VERIFICATION_TEMPLATE", "verification_code")
     channel = channels.get("sms")
     row = None
     send = None
