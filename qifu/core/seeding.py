@@ -59,4 +59,20 @@ def seed_all(seed: int = 42, scale: float = 1.0) -> list[tuple[str, str, str]]:
                     import_module(module).seed(ctx)
         if index == 0:
             logins.extend(ctx.logins)
-    return logins
+    # Seeders may run one another (and each adds its logins): list every username once.
+    seen: set[str] = set()
+    unique = [entry for entry in logins if not (entry[1] in seen or seen.add(entry[1]))]
+    logins_file().write_text("\n".join("\t".join(entry) for entry in unique) + "\n", encoding="utf-8")
+    return unique
+
+
+def logins_file():
+    return settings.DATA_DIR / "demo-logins.tsv"
+
+
+def saved_logins() -> list[tuple[str, str, str]]:
+    """The logins printed by the run that created the demo data."""
+    path = logins_file()
+    if not path.exists():
+        return [("平台管理员", "admin", DEMO_PASSWORD)]
+    return [tuple(line.split("\t")) for line in path.read_text(encoding="utf-8").splitlines() if line]

@@ -1,7 +1,9 @@
+import logging
+
 from django.core.management.base import BaseCommand
 
 from qifu.core.models import Tenant
-from qifu.core.seeding import seed_all
+from qifu.core.seeding import saved_logins, seed_all
 
 
 class Command(BaseCommand):
@@ -14,25 +16,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed, scale, force, **options):
         if Tenant.objects.filter(code="demo").exists() and not force:
-            from qifu.core.seeding import DEMO_PASSWORD
-
             self.stdout.write("演示数据已存在，跳过（--force 可重新补齐）。")
-            logins = [("平台管理员", "admin", DEMO_PASSWORD)] + [
-                (who, username, DEMO_PASSWORD) for who, username in DEMO_USERS
-            ]
+            logins = saved_logins()
         else:
+            # Demo sends go to the console channel, which logs every message: keep the seed's output readable.
+            logging.getLogger("qifu.messaging").setLevel(logging.WARNING)
             logins = seed_all(seed=seed, scale=scale)
         self.stdout.write("\n演示账号（租户：示范区，http://127.0.0.1:8000）：")
         for who, username, password in logins:
             self.stdout.write(f"  {who:<14} 用户名 {username:<16} 密码 {password}")
-
-
-# Stable usernames of the base demo, printed on later runs without re-seeding.
-DEMO_USERS = [
-    ("租户管理员", "demo-admin"),
-    ("A 镇街工作人员", "staff-a"),
-    ("B 镇街工作人员", "staff-b"),
-    ("服务机构管理员", "inst-admin"),
-    ("服务机构经办人", "inst-operator"),
-    ("企业管理员", "ent-owner"),
-]
