@@ -4,6 +4,195 @@
  */
 
 export interface paths {
+    "/api/v1/access/assignments/{assignment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** 收回角色 */
+        delete: operations["qifu_access_api_revoke_assignment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/audit/chain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 校验审计日志哈希链 */
+        get: operations["qifu_access_audit_api_check_chain"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/audit/logins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 登录日志查询 */
+        get: operations["qifu_access_audit_api_list_logins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/audit/logins/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出登录日志（Excel） */
+        get: operations["qifu_access_audit_api_export_logins"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/audit/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 操作日志查询 */
+        get: operations["qifu_access_audit_api_list_operations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/audit/operations/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出操作日志（Excel） */
+        get: operations["qifu_access_audit_api_export_operations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/audit/operations/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 操作日志详情 */
+        get: operations["qifu_access_audit_api_get_operation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 角色编辑目录：菜单与按钮、数据范围、字段 */
+        get: operations["qifu_access_api_get_catalogue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/dictionaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 字典列表 */
+        get: operations["qifu_access_api_list_dictionaries"];
+        put?: never;
+        /** 新建字典 */
+        post: operations["qifu_access_api_create_dictionary"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/dictionaries/{code}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 字典项（供下拉选择） */
+        get: operations["qifu_access_api_dictionary_items"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/dictionaries/{dictionary_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 修改字典与字典项 */
+        put: operations["qifu_access_api_update_dictionary"];
+        post?: never;
+        /** 删除字典 */
+        delete: operations["qifu_access_api_delete_dictionary"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/access/enterprises": {
         parameters: {
             query?: never;
@@ -13,6 +202,23 @@ export interface paths {
         };
         /** 企业列表 */
         get: operations["qifu_orgs_api_list_enterprises"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/enterprises/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出企业列表（Excel） */
+        get: operations["qifu_orgs_api_export_enterprises"];
         put?: never;
         post?: never;
         delete?: never;
@@ -38,6 +244,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/access/ledgers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 分类账列表 */
+        get: operations["qifu_orgs_api_list_ledgers"];
+        put?: never;
+        /** 新建分类账 */
+        post: operations["qifu_orgs_api_create_ledger"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/ledgers/{ledger_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 修改分类账 */
+        put: operations["qifu_orgs_api_update_ledger"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/online-users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 在线用户 */
+        get: operations["qifu_access_api_online_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/access/organisations": {
         parameters: {
             query?: never;
@@ -47,6 +305,492 @@ export interface paths {
         };
         /** 组织树（扁平，按路径排序） */
         get: operations["qifu_orgs_api_list_organisations"];
+        put?: never;
+        /** 新建组织 */
+        post: operations["qifu_orgs_api_create_organisation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/organisations/{organisation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 修改组织 */
+        put: operations["qifu_orgs_api_update_organisation"];
+        post?: never;
+        /** 删除组织（未被使用时） */
+        delete: operations["qifu_orgs_api_delete_organisation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/organisations/{organisation_id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 移动组织（连同下级） */
+        post: operations["qifu_orgs_api_move_organisation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/parameters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 系统参数列表 */
+        get: operations["qifu_access_api_list_parameters"];
+        put?: never;
+        /** 新建系统参数 */
+        post: operations["qifu_access_api_create_parameter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/parameters/{parameter_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 修改系统参数 */
+        put: operations["qifu_access_api_update_parameter"];
+        post?: never;
+        /** 删除系统参数 */
+        delete: operations["qifu_access_api_delete_parameter"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 安全配置文件列表 */
+        get: operations["qifu_access_api_list_profiles"];
+        put?: never;
+        /** 新建安全配置文件 */
+        post: operations["qifu_access_api_create_profile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/profiles/{profile_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 修改安全配置文件 */
+        put: operations["qifu_access_api_update_profile"];
+        post?: never;
+        /** 删除安全配置文件 */
+        delete: operations["qifu_access_api_delete_profile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 角色列表 */
+        get: operations["qifu_access_api_list_roles"];
+        put?: never;
+        /** 新建角色 */
+        post: operations["qifu_access_api_create_role"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/roles/{role_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 角色详情 */
+        get: operations["qifu_access_api_get_role"];
+        /** 修改角色 */
+        put: operations["qifu_access_api_update_role"];
+        post?: never;
+        /** 删除角色（未被使用时） */
+        delete: operations["qifu_access_api_delete_role"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/roles/{role_id}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 复制角色 */
+        post: operations["qifu_access_api_copy_role"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/user-profiles/{link_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** 取消用户的安全配置文件 */
+        delete: operations["qifu_access_api_detach_profile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 用户与角色分配列表 */
+        get: operations["qifu_access_api_list_users"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/users/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 用户详情与授权 */
+        get: operations["qifu_access_api_get_user"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/users/{user_id}/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 启用或停用用户（停用即结束其所有会话） */
+        post: operations["qifu_access_api_set_user_active"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/users/{user_id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 在组织中为用户分配角色 */
+        post: operations["qifu_access_api_assign_role"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/users/{user_id}/default-organisation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 设置用户的默认组织 */
+        post: operations["qifu_access_api_set_default_organisation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/users/{user_id}/memberships": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 把用户加入组织 */
+        post: operations["qifu_access_api_add_membership"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/users/{user_id}/profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 为用户直接关联安全配置文件 */
+        post: operations["qifu_access_api_attach_profile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access/users/{user_id}/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重置用户密码（临时密码仅显示一次） */
+        post: operations["qifu_access_api_reset_user_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/captcha": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 获取图形验证码（一次有效） */
+        get: operations["qifu_accounts_api_new_captcha"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/certification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本企业认证状态与进度 */
+        get: operations["qifu_accounts_api_onboarding_my_certification"];
+        put?: never;
+        /** 提交或补充企业实名认证 */
+        post: operations["qifu_accounts_api_onboarding_submit_certification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/certification/licence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载本企业提交的营业执照 */
+        get: operations["qifu_accounts_api_onboarding_my_licence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/certifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 认证审核队列 */
+        get: operations["qifu_accounts_api_onboarding_list_certifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/certifications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 认证申请详情 */
+        get: operations["qifu_accounts_api_onboarding_get_certification"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/certifications/{application_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 认证审核：通过 */
+        post: operations["qifu_accounts_api_onboarding_approve_certification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/certifications/{application_id}/licence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 查看认证申请的营业执照 */
+        get: operations["qifu_accounts_api_onboarding_certification_licence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/certifications/{application_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 认证审核：驳回（须填写原因） */
+        post: operations["qifu_accounts_api_onboarding_reject_certification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/certifications/{application_id}/request-more": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 认证审核：要求补充材料 */
+        post: operations["qifu_accounts_api_onboarding_request_more_certification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/consent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 数据授权书（当前版本） */
+        get: operations["qifu_accounts_api_onboarding_consent_text"];
         put?: never;
         post?: never;
         delete?: never;
@@ -72,6 +816,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/institution-applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 机构入驻审核队列 */
+        get: operations["qifu_accounts_api_onboarding_list_institution_applications"];
+        put?: never;
+        /** 服务机构申请入驻（联系人手机短信验证） */
+        post: operations["qifu_accounts_api_onboarding_apply_institution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/institution-applications/{application_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 入驻审核：通过（创建机构及其管理员） */
+        post: operations["qifu_accounts_api_onboarding_approve_institution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/institution-applications/{application_id}/licence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 查看入驻申请的执照 */
+        get: operations["qifu_accounts_api_onboarding_institution_licence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/institution-applications/{application_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 入驻审核：驳回（须填写原因） */
+        post: operations["qifu_accounts_api_onboarding_reject_institution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -89,6 +902,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/login/sms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 短信验证码登录 */
+        post: operations["qifu_accounts_api_login_sms"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/login/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 登录第二步：动态口令 */
+        post: operations["qifu_accounts_api_login_totp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/logout": {
         parameters: {
             query?: never;
@@ -100,6 +947,23 @@ export interface paths {
         put?: never;
         /** 退出登录 */
         post: operations["qifu_accounts_api_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout-everywhere": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 退出所有设备 */
+        post: operations["qifu_accounts_api_logout_everywhere"];
         delete?: never;
         options?: never;
         head?: never;
@@ -157,6 +1021,2154 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 修改密码（首次登录须修改） */
+        post: operations["qifu_accounts_api_change_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 短信验证码找回密码 */
+        post: operations["qifu_accounts_api_reset_password"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 登录与密码规则（是否需要图形验证码等） */
+        get: operations["qifu_accounts_api_login_policy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 企业快速注册（手机号 + 企业名称 + 联系人 + 短信验证码） */
+        post: operations["qifu_accounts_api_register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的登录会话 */
+        get: operations["qifu_accounts_api_my_sessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions/{session_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 注销我的某个会话 */
+        post: operations["qifu_accounts_api_revoke_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sms-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 获取短信验证码（需图形验证码） */
+        post: operations["qifu_accounts_api_send_sms_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/staff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 创建工作人员账号（首次登录须改密） */
+        post: operations["qifu_accounts_api_onboarding_create_staff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/subaccounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本机构子账号 */
+        get: operations["qifu_accounts_api_onboarding_list_operators"];
+        put?: never;
+        /** 创建经办人子账号 */
+        post: operations["qifu_accounts_api_onboarding_create_operator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/subaccounts/{user_id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 停用子账号 */
+        post: operations["qifu_accounts_api_onboarding_disable_operator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/subaccounts/{user_id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 启用子账号 */
+        post: operations["qifu_accounts_api_onboarding_enable_operator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/subaccounts/{user_id}/reset-password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重置子账号密码（首次登录须修改） */
+        post: operations["qifu_accounts_api_onboarding_reset_operator"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 动态口令状态 */
+        get: operations["qifu_accounts_api_totp_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 确认并启用动态口令 */
+        post: operations["qifu_accounts_api_totp_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 停用动态口令 */
+        post: operations["qifu_accounts_api_totp_disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/totp/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 生成动态口令密钥（待确认） */
+        post: operations["qifu_accounts_api_totp_setup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/towns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 可选的所属镇街 */
+        get: operations["qifu_accounts_api_onboarding_towns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/users/{user_id}/force-logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 强制下线（结束该用户所有会话） */
+        post: operations["qifu_accounts_api_force_logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/users/{user_id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 解除登录锁定 */
+        post: operations["qifu_accounts_api_unlock_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 资讯、公告、活动、指南、常见问题 */
+        get: operations["qifu_content_api_list_articles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/articles/{article_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 内容详情 */
+        get: operations["qifu_content_api_get_article"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/articles/{article_id}/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 活动报名 */
+        post: operations["qifu_content_api_sign_up"];
+        /** 取消报名 */
+        delete: operations["qifu_content_api_cancel_signup"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 最新动态（已脱敏） */
+        get: operations["qifu_content_api_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/home": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 门户首页：运营位、公告、平台介绍、最新动态 */
+        get: operations["qifu_content_api_home"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/images/{image_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 图片 */
+        get: operations["qifu_content_api_get_image"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/intro": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 平台介绍与实时统计 */
+        get: operations["qifu_content_api_intro"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/manage/articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 内容管理列表 */
+        get: operations["qifu_content_api_manage_articles"];
+        put?: never;
+        /** 新建内容 */
+        post: operations["qifu_content_api_create_article"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/manage/articles/{article_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 内容详情（管理） */
+        get: operations["qifu_content_api_manage_article"];
+        /** 修改内容 */
+        put: operations["qifu_content_api_update_article"];
+        post?: never;
+        /** 删除内容 */
+        delete: operations["qifu_content_api_delete_article"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/manage/articles/{article_id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 下线 */
+        post: operations["qifu_content_api_archive_article"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/manage/articles/{article_id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 发布 */
+        post: operations["qifu_content_api_publish_article"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/manage/articles/{article_id}/signups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 活动报名名单 */
+        get: operations["qifu_content_api_article_signups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/manage/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 上传图片（JPG/PNG） */
+        post: operations["qifu_content_api_upload_image"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/manage/intro": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 保存平台介绍 */
+        put: operations["qifu_content_api_save_intro"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/manage/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 运营位列表 */
+        get: operations["qifu_content_api_manage_slots"];
+        put?: never;
+        /** 新建运营位条目 */
+        post: operations["qifu_content_api_create_slot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/manage/slots/reorder": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 调整运营位顺序 */
+        post: operations["qifu_content_api_reorder_slots"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/manage/slots/{slot_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 修改运营位 */
+        put: operations["qifu_content_api_update_slot"];
+        post?: never;
+        /** 删除运营位 */
+        delete: operations["qifu_content_api_delete_slot"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/my/signups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的活动报名 */
+        get: operations["qifu_content_api_my_signups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/content/slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 当前生效的运营位 */
+        get: operations["qifu_content_api_slots"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 辖区融资申请（政府） */
+        get: operations["qifu_finance_api_government_list"];
+        put?: never;
+        /** 申请融资 */
+        post: operations["qifu_finance_api_apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/applications/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出辖区融资申请（Excel） */
+        get: operations["qifu_finance_api_export_applications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/applications/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 融资与首贷续贷统计 */
+        get: operations["qifu_finance_api_government_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 融资申请详情（政府） */
+        get: operations["qifu_finance_api_government_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/applications/{application_id}/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载融资申请材料 */
+        get: operations["qifu_finance_api_download"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/institution/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本机构收到的融资申请 */
+        get: operations["qifu_finance_api_incoming"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/institution/applications/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出本机构融资申请（Excel） */
+        get: operations["qifu_finance_api_export_incoming"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/institution/applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 融资申请详情（金融机构） */
+        get: operations["qifu_finance_api_incoming_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/institution/applications/{application_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 受理融资申请 */
+        post: operations["qifu_finance_api_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/institution/applications/{application_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 审批通过并授信 */
+        post: operations["qifu_finance_api_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/institution/applications/{application_id}/disburse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 登记放款（首贷/续贷） */
+        post: operations["qifu_finance_api_disburse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/institution/applications/{application_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 审批不通过 */
+        post: operations["qifu_finance_api_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/institution/applications/{application_id}/request-materials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 要求补充材料 */
+        post: operations["qifu_finance_api_request_materials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/institution/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本机构的金融产品 */
+        get: operations["qifu_finance_api_list_own_products"];
+        put?: never;
+        /** 发布金融产品 */
+        post: operations["qifu_finance_api_create_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/institution/products/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本机构金融产品详情 */
+        get: operations["qifu_finance_api_get_own_product"];
+        /** 修改金融产品 */
+        put: operations["qifu_finance_api_update_product"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/institution/products/{product_id}/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 上架金融产品 */
+        post: operations["qifu_finance_api_list_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/institution/products/{product_id}/unlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 下架金融产品 */
+        post: operations["qifu_finance_api_unlist_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/my/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的融资申请 */
+        get: operations["qifu_finance_api_my_applications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/my/applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的融资申请详情与进度 */
+        get: operations["qifu_finance_api_my_application"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/my/applications/{application_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 撤回融资申请 */
+        post: operations["qifu_finance_api_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/my/applications/{application_id}/materials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 补充材料 */
+        post: operations["qifu_finance_api_supply_materials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 金融产品列表 */
+        get: operations["qifu_finance_api_list_products"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/products/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 金融产品详情 */
+        get: operations["qifu_finance_api_get_product"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/products/{product_id}/eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 贷款产品匹配自查（本企业是否符合条件） */
+        get: operations["qifu_finance_api_product_eligibility"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/finance/uploads/material": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 上传融资申请材料 */
+        post: operations["qifu_finance_api_upload_material"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 辖区服务申请（政府） */
+        get: operations["qifu_marketplace_api_applications_government_applications"];
+        put?: never;
+        /** 申请服务产品 */
+        post: operations["qifu_marketplace_api_applications_apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/applications/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出辖区服务申请（Excel） */
+        get: operations["qifu_marketplace_api_applications_export_applications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 服务申请详情（政府） */
+        get: operations["qifu_marketplace_api_applications_government_application"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/applications/{application_id}/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载申请材料或服务证明 */
+        get: operations["qifu_marketplace_api_applications_download_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 服务类别（两级，启用中） */
+        get: operations["qifu_marketplace_api_catalogue_list_categories"];
+        put?: never;
+        /** 新增服务类别 */
+        post: operations["qifu_marketplace_api_catalogue_create_category"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/categories/all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 服务类别管理列表 */
+        get: operations["qifu_marketplace_api_catalogue_list_all_categories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/categories/{category_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 修改服务类别与满意度选项 */
+        put: operations["qifu_marketplace_api_catalogue_update_category"];
+        post?: never;
+        /** 删除服务类别 */
+        delete: operations["qifu_marketplace_api_catalogue_delete_category"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/categories/{category_id}/survey": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 类别的满意度评价选项 */
+        get: operations["qifu_marketplace_api_catalogue_category_survey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/favourites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的收藏 */
+        get: operations["qifu_marketplace_api_catalogue_my_favourites"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本机构收到的服务申请 */
+        get: operations["qifu_marketplace_api_applications_incoming_applications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/applications/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出本机构服务申请（Excel） */
+        get: operations["qifu_marketplace_api_applications_export_incoming"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 服务申请详情（机构） */
+        get: operations["qifu_marketplace_api_applications_incoming_application"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/applications/{application_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 受理服务申请 */
+        post: operations["qifu_marketplace_api_applications_accept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/applications/{application_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 终止服务 */
+        post: operations["qifu_marketplace_api_applications_cancel_incoming"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/applications/{application_id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 完成服务（需已上传服务证明材料） */
+        post: operations["qifu_marketplace_api_applications_complete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/applications/{application_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 拒绝服务申请 */
+        post: operations["qifu_marketplace_api_applications_decline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/applications/{application_id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 上传服务证明材料 */
+        post: operations["qifu_marketplace_api_applications_upload_evidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/applications/{application_id}/evidence/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** 删除服务证明材料 */
+        delete: operations["qifu_marketplace_api_applications_delete_evidence"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/applications/{application_id}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 开始服务 */
+        post: operations["qifu_marketplace_api_applications_start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本机构的服务产品 */
+        get: operations["qifu_marketplace_api_catalogue_list_own_products"];
+        put?: never;
+        /** 发布服务产品（提交审核） */
+        post: operations["qifu_marketplace_api_catalogue_create_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/products/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本机构服务产品详情 */
+        get: operations["qifu_marketplace_api_catalogue_get_own_product"];
+        /** 修改服务产品（重新审核，已上架版本保持可见） */
+        put: operations["qifu_marketplace_api_catalogue_update_product"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/products/{product_id}/relist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重新提交上架 */
+        post: operations["qifu_marketplace_api_catalogue_relist_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/products/{product_id}/unlist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 下架服务产品 */
+        post: operations["qifu_marketplace_api_catalogue_unlist_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/ratings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本机构收到的评价 */
+        get: operations["qifu_marketplace_api_applications_institution_ratings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/institution/ratings/{rating_id}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 回复评价（仅一次） */
+        post: operations["qifu_marketplace_api_applications_reply_rating"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/my/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的服务申请 */
+        get: operations["qifu_marketplace_api_applications_my_applications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/my/applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的服务申请详情与进度 */
+        get: operations["qifu_marketplace_api_applications_my_application"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/my/applications/{application_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 取消申请 */
+        post: operations["qifu_marketplace_api_applications_cancel_mine"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/my/applications/{application_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 确认服务完成 */
+        post: operations["qifu_marketplace_api_applications_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/my/applications/{application_id}/rate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 满意度评价 */
+        post: operations["qifu_marketplace_api_applications_rate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/my/applications/{application_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 退回服务（未完成） */
+        post: operations["qifu_marketplace_api_applications_reopen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 服务产品列表（已上架） */
+        get: operations["qifu_marketplace_api_catalogue_list_products"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/products/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 服务产品详情 */
+        get: operations["qifu_marketplace_api_catalogue_get_product"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/products/{product_id}/favourite": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 收藏服务产品 */
+        post: operations["qifu_marketplace_api_catalogue_favourite_product"];
+        /** 取消收藏 */
+        delete: operations["qifu_marketplace_api_catalogue_unfavourite_product"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/products/{product_id}/ratings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 服务产品的满意度评价 */
+        get: operations["qifu_marketplace_api_catalogue_product_ratings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/programmes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 服务补贴计划列表 */
+        get: operations["qifu_marketplace_api_subsidies_list_programmes"];
+        put?: never;
+        /** 新建服务补贴计划 */
+        post: operations["qifu_marketplace_api_subsidies_create_programme"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/programmes/{programme_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 服务补贴计划详情 */
+        get: operations["qifu_marketplace_api_subsidies_get_programme"];
+        /** 修改服务补贴计划 */
+        put: operations["qifu_marketplace_api_subsidies_update_programme"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 待审核的服务产品 */
+        get: operations["qifu_marketplace_api_catalogue_list_reviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/reviews/products/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 审核时查看产品（含当前上架版本） */
+        get: operations["qifu_marketplace_api_catalogue_review_product"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/reviews/{revision_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 审核服务产品（通过或驳回） */
+        post: operations["qifu_marketplace_api_catalogue_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/subsidies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 服务补贴核销列表 */
+        get: operations["qifu_marketplace_api_applications_subsidy_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/subsidies/{application_id}/refuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 不予核销服务补贴 */
+        post: operations["qifu_marketplace_api_applications_refuse_subsidy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/subsidies/{application_id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 核销服务补贴 */
+        post: operations["qifu_marketplace_api_applications_verify_subsidy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/marketplace/uploads/material": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 上传申请材料（PDF/JPG/PNG） */
+        post: operations["qifu_marketplace_api_applications_upload_material"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 投递日志 */
+        get: operations["qifu_messaging_api_list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 消息事件与推送规则 */
+        get: operations["qifu_messaging_api_list_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的消息 */
+        get: operations["qifu_messaging_api_list_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/inbox/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 全部标为已读 */
+        post: operations["qifu_messaging_api_read_all"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/inbox/unread": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 未读消息数 */
+        get: operations["qifu_messaging_api_unread"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/inbox/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 消息详情 */
+        get: operations["qifu_messaging_api_get_message"];
+        put?: never;
+        post?: never;
+        /** 删除消息 */
+        delete: operations["qifu_messaging_api_delete_message"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/inbox/{message_id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 标为已读 */
+        post: operations["qifu_messaging_api_read_message"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的消息订阅设置 */
+        get: operations["qifu_messaging_api_get_preferences"];
+        /** 修改消息订阅（退订） */
+        put: operations["qifu_messaging_api_put_preferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/pushes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 推送日志 */
+        get: operations["qifu_messaging_api_list_pushes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 保存事件推送规则 */
+        put: operations["qifu_messaging_api_save_rule"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/sends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 消息发送列表 */
+        get: operations["qifu_messaging_api_list_sends"];
+        put?: never;
+        /** 新建消息发送（立即/定时/群发） */
+        post: operations["qifu_messaging_api_create_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/sends/lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 上传接收人名单 */
+        post: operations["qifu_messaging_api_upload_list"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/sends/{send_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 消息发送详情 */
+        get: operations["qifu_messaging_api_get_send"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/sends/{send_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 取消定时发送 */
+        post: operations["qifu_messaging_api_cancel_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 消息模板列表 */
+        get: operations["qifu_messaging_api_list_templates"];
+        put?: never;
+        /** 新建消息模板 */
+        post: operations["qifu_messaging_api_create_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/templates/{template_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 模板详情 */
+        get: operations["qifu_messaging_api_get_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/templates/{template_id}/active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 启用或停用模板 */
+        post: operations["qifu_messaging_api_template_active"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messaging/templates/{template_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 模板历史版本 */
+        get: operations["qifu_messaging_api_template_versions"];
+        put?: never;
+        /** 修改模板（生成新版本） */
+        post: operations["qifu_messaging_api_new_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/platform/ping": {
         parameters: {
             query?: never;
@@ -191,10 +3203,1004 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 政策列表与全文检索 */
+        get: operations["qifu_policies_api_list_policies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载政策附件（已发布政策） */
+        get: operations["qifu_policies_api_download_attachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/facts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 企业指标词表（申报条件可用的指标） */
+        get: operations["qifu_policies_api_fact_catalogue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/attachments/{attachment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载政策附件（管理） */
+        get: operations["qifu_policies_api_manage_download"];
+        put?: never;
+        post?: never;
+        /** 删除政策附件 */
+        delete: operations["qifu_policies_api_delete_attachment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 政策管理列表 */
+        get: operations["qifu_policies_api_manage_list"];
+        put?: never;
+        /** 新建政策 */
+        post: operations["qifu_policies_api_create_policy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/policies/{policy_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 政策详情（管理） */
+        get: operations["qifu_policies_api_manage_get"];
+        /** 修改政策（草稿） */
+        put: operations["qifu_policies_api_update_policy"];
+        post?: never;
+        /** 删除政策草稿 */
+        delete: operations["qifu_policies_api_delete_policy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/policies/{policy_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 审核通过并发布（须非提交人） */
+        post: operations["qifu_policies_api_approve_policy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/policies/{policy_id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 上传政策附件（PDF、Word、Excel、图片） */
+        post: operations["qifu_policies_api_upload_attachment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/policies/{policy_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 退回修改（须填写意见） */
+        post: operations["qifu_policies_api_reject_policy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/policies/{policy_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 撤回后重新编辑 */
+        post: operations["qifu_policies_api_reopen_policy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/policies/{policy_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 提交审核 */
+        post: operations["qifu_policies_api_submit_policy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/policies/{policy_id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 撤回已发布政策 */
+        post: operations["qifu_policies_api_withdraw_policy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 待审核政策 */
+        get: operations["qifu_policies_api_review_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/rules/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 校验申报条件 */
+        post: operations["qifu_policies_api_validate_rule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 归集来源 */
+        get: operations["qifu_policies_api_list_sources"];
+        put?: never;
+        /** 新建归集来源 */
+        post: operations["qifu_policies_api_create_source"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/sources/{source_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 修改归集来源 */
+        put: operations["qifu_policies_api_update_source"];
+        post?: never;
+        /** 删除归集来源 */
+        delete: operations["qifu_policies_api_delete_source"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/sources/{source_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 立即归集 */
+        post: operations["qifu_policies_api_run_source"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/sources/{source_id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 归集运行记录 */
+        get: operations["qifu_policies_api_list_runs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 标签库 */
+        get: operations["qifu_policies_api_list_tags"];
+        put?: never;
+        /** 新建标签 */
+        post: operations["qifu_policies_api_create_tag"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/manage/tags/{tag_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 修改标签 */
+        put: operations["qifu_policies_api_update_tag"];
+        post?: never;
+        /** 删除标签 */
+        delete: operations["qifu_policies_api_delete_tag"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 筛选项：层级、支持方式、部门、标签 */
+        get: operations["qifu_policies_api_options"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/subscription": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的政策订阅 */
+        get: operations["qifu_policies_api_my_subscription"];
+        /** 保存政策订阅 */
+        put: operations["qifu_policies_api_save_subscription"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 搜索联想 */
+        get: operations["qifu_policies_api_suggest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/{policy_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 政策详情 */
+        get: operations["qifu_policies_api_get_policy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policies/{policy_id}/eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我是否符合申报条件 */
+        get: operations["qifu_policies_api_check_eligibility"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccountCreatedOut */
+        AccountCreatedOut: {
+            /**
+             * Initial Password
+             * @description 仅显示一次，请转交本人，首次登录须修改
+             */
+            initial_password: string;
+            user: components["schemas"]["OperatorOut"];
+        };
+        /** ActiveIn */
+        ActiveIn: {
+            /** Is Active */
+            is_active: boolean;
+        };
+        /** AdminArticleFilter */
+        AdminArticleFilter: {
+            /** Category */
+            category?: string | null;
+            /** Kind */
+            kind?: ("news" | "notice" | "activity" | "guide" | "faq") | null;
+            /** Q */
+            q?: string | null;
+            /** Status */
+            status?: ("draft" | "published" | "archived") | null;
+        };
+        /** ApproveIn */
+        ApproveIn: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /**
+             * Revoke Other
+             * @default false
+             */
+            revoke_other: boolean;
+        };
+        /** ArticleDetail */
+        ArticleDetail: {
+            /**
+             * Body
+             * @description 已净化的富文本 HTML
+             */
+            body: string;
+            /** Capacity */
+            capacity: number | null;
+            /** Category */
+            category: string;
+            /** Cover Id */
+            cover_id: number | null;
+            /** Cover Url */
+            cover_url: string;
+            /** Ends At */
+            ends_at: string | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Kind Label */
+            kind_label: string;
+            /** Location */
+            location: string;
+            /** My Signup */
+            my_signup: boolean;
+            /** Pinned */
+            pinned: boolean;
+            /** Published At */
+            published_at: string | null;
+            /** Signed Up */
+            signed_up: number;
+            /** Signup Deadline */
+            signup_deadline: string | null;
+            /** Signup Enabled */
+            signup_enabled: boolean;
+            /** Starts At */
+            starts_at: string | null;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Summary */
+            summary: string;
+            /** Title */
+            title: string;
+        };
+        /** ArticleFilter */
+        ArticleFilter: {
+            /** Category */
+            category?: string | null;
+            /** Kind */
+            kind?: ("news" | "notice" | "activity" | "guide" | "faq") | null;
+            /** Q */
+            q?: string | null;
+        };
+        /** ArticleIn */
+        ArticleIn: {
+            /**
+             * Body
+             * @default
+             */
+            body: string;
+            /** Capacity */
+            capacity?: number | null;
+            /**
+             * Category
+             * @default
+             */
+            category: string;
+            /** Cover Id */
+            cover_id?: number | null;
+            /** Ends At */
+            ends_at?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "news" | "notice" | "activity" | "guide" | "faq";
+            /**
+             * Location
+             * @default
+             */
+            location: string;
+            /**
+             * Pinned
+             * @default false
+             */
+            pinned: boolean;
+            /** Signup Deadline */
+            signup_deadline?: string | null;
+            /**
+             * Signup Enabled
+             * @default false
+             */
+            signup_enabled: boolean;
+            /** Starts At */
+            starts_at?: string | null;
+            /**
+             * Summary
+             * @default
+             */
+            summary: string;
+            /** Title */
+            title: string;
+        };
+        /** ArticleOut */
+        ArticleOut: {
+            /** Capacity */
+            capacity: number | null;
+            /** Category */
+            category: string;
+            /** Cover Id */
+            cover_id: number | null;
+            /** Cover Url */
+            cover_url: string;
+            /** Ends At */
+            ends_at: string | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Kind Label */
+            kind_label: string;
+            /** Location */
+            location: string;
+            /** Pinned */
+            pinned: boolean;
+            /** Published At */
+            published_at: string | null;
+            /** Signed Up */
+            signed_up: number;
+            /** Signup Deadline */
+            signup_deadline: string | null;
+            /** Signup Enabled */
+            signup_enabled: boolean;
+            /** Starts At */
+            starts_at: string | null;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Summary */
+            summary: string;
+            /** Title */
+            title: string;
+        };
+        /** AssignIn */
+        AssignIn: {
+            /** Organisation Id */
+            organisation_id: number;
+            /** Role Id */
+            role_id: number;
+        };
+        /** AssignmentOut */
+        AssignmentOut: {
+            /** Id */
+            id: number;
+            /** Organisation Id */
+            organisation_id: number;
+            /** Organisation Name */
+            organisation_name: string;
+            /** Role Code */
+            role_code: string;
+            /** Role Id */
+            role_id: number;
+            /** Role Name */
+            role_name: string;
+        };
+        /** AttachmentOut */
+        AttachmentOut: {
+            /** Content Type */
+            content_type: string;
+            /** Id */
+            id: number;
+            /** Size */
+            size: number;
+            /** Title */
+            title: string;
+        };
+        /** AuditFilter */
+        AuditFilter: {
+            /**
+             * Action
+             * @description 动作（前缀匹配）
+             */
+            action?: string | null;
+            /** Actor Id */
+            actor_id?: number | null;
+            /**
+             * End
+             * @description 结束时间（不含）
+             */
+            end?: string | null;
+            /** Ip */
+            ip?: string | null;
+            /** Object Id */
+            object_id?: string | null;
+            /** Object Type */
+            object_type?: string | null;
+            /** Outcome */
+            outcome?: string | null;
+            /**
+             * Q
+             * @description 对象名称、操作人或请求编号
+             */
+            q?: string | null;
+            /**
+             * Start
+             * @description 起始时间（含）
+             */
+            start?: string | null;
+        };
+        /** AuditOut */
+        AuditOut: {
+            /** Action */
+            action: string;
+            /** Actor Id */
+            actor_id: number | null;
+            /** Actor Label */
+            actor_label: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Changes */
+            changes: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Ip */
+            ip: string | null;
+            /** Object Id */
+            object_id: string;
+            /** Object Repr */
+            object_repr: string;
+            /** Object Type */
+            object_type: string;
+            /** Organisation Id */
+            organisation_id: number | null;
+            /** Outcome */
+            outcome: string;
+            /** Request Id */
+            request_id: string;
+            /** User Agent */
+            user_agent: string;
+        };
+        /** CaptchaOut */
+        CaptchaOut: {
+            /** Expires In */
+            expires_in: number;
+            /** Id */
+            id: string;
+            /**
+             * Image
+             * @description PNG 图片（data URL）
+             */
+            image: string;
+        };
+        /** CatalogueOut */
+        CatalogueOut: {
+            /** Field Models */
+            field_models: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
+            /** Field Rules */
+            field_rules: {
+                [key: string]: string;
+            };
+            /** Menu */
+            menu: {
+                [key: string]: unknown;
+            }[];
+            /** Scopes */
+            scopes: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** CertificationEventOut */
+        CertificationEventOut: {
+            /** Actor Label */
+            actor_label: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** From Status */
+            from_status: string;
+            /** Reason */
+            reason: string;
+            /** To Status */
+            to_status: string;
+        };
+        /** CertificationFilter */
+        CertificationFilter: {
+            /**
+             * Q
+             * @description 企业名称或信用代码
+             */
+            q?: string | null;
+            /** Status */
+            status?: string | null;
+        };
+        /** CertificationIn */
+        CertificationIn: {
+            /** Company Name */
+            company_name: string;
+            /**
+             * Consent
+             * @default false
+             */
+            consent: boolean;
+            /**
+             * Consent Version
+             * @default
+             */
+            consent_version: string;
+            /** Credit Code */
+            credit_code: string;
+            /** Legal Rep Id Number */
+            legal_rep_id_number: string;
+            /** Legal Rep Name */
+            legal_rep_name: string;
+            /** Town Id */
+            town_id: number;
+        };
+        /** CertificationOut */
+        CertificationOut: {
+            /** Company Name */
+            company_name: string;
+            /**
+             * Consent At
+             * Format: date-time
+             */
+            consent_at: string;
+            /** Consent Version */
+            consent_version: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Credit Code */
+            credit_code: string;
+            /** Enterprise Id */
+            enterprise_id: number;
+            /** Events */
+            events: components["schemas"]["CertificationEventOut"][];
+            /** Id */
+            id: number;
+            /** Is Dispute */
+            is_dispute: boolean;
+            /**
+             * Legal Rep Id Number
+             * @description 脱敏显示
+             */
+            legal_rep_id_number: string;
+            /** Legal Rep Name */
+            legal_rep_name: string;
+            /** Licence Name */
+            licence_name: string;
+            /** Reason */
+            reason: string;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Reviewed By */
+            reviewed_by: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Submitted By */
+            submitted_by: string;
+            town: components["schemas"]["OrganisationBrief"];
+            /** Verification */
+            verification: {
+                [key: string]: unknown;
+            };
+        };
+        /** ChainOut */
+        ChainOut: {
+            /** Broken Id */
+            broken_id: number | null;
+            /** Checked */
+            checked: number;
+            /** Intact */
+            intact: boolean;
+            /** Reason */
+            reason: string;
+            /** Retention Days */
+            retention_days: number;
+        };
+        /** Choice */
+        Choice: {
+            /** Label */
+            label: string;
+            /** Value */
+            value: string;
+        };
+        /** CommentIn */
+        CommentIn: {
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+        };
+        /** ConsentTextOut */
+        ConsentTextOut: {
+            /** Text */
+            text: string;
+            /** Version */
+            version: string;
+        };
+        /** CountOut */
+        CountOut: {
+            /** Count */
+            count: number;
+        };
+        /** CounterOut */
+        CounterOut: {
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /** Unit */
+            unit: string;
+            /** Value */
+            value: number;
+        };
+        /** DictionaryIn */
+        DictionaryIn: {
+            /** Code */
+            code: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Items */
+            items?: components["schemas"]["DictionaryItemIn"][];
+            /** Name */
+            name: string;
+        };
+        /** DictionaryItemIn */
+        DictionaryItemIn: {
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /** Label */
+            label: string;
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+            /** Value */
+            value: string;
+        };
+        /** DictionaryItemOut */
+        DictionaryItemOut: {
+            /** Is Active */
+            is_active: boolean;
+            /** Label */
+            label: string;
+            /** Sort */
+            sort: number;
+            /** Value */
+            value: string;
+        };
+        /** DictionaryOptionOut */
+        DictionaryOptionOut: {
+            /** Label */
+            label: string;
+            /** Value */
+            value: string;
+        };
+        /** DictionaryOut */
+        DictionaryOut: {
+            /** Code */
+            code: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /** Is Builtin */
+            is_builtin: boolean;
+            /** Items */
+            items: components["schemas"]["DictionaryItemOut"][];
+            /** Name */
+            name: string;
+        };
+        /** EligibilityOut */
+        EligibilityOut: {
+            /** Enterprise */
+            enterprise: string;
+            /** Failed */
+            failed: components["schemas"]["FailedCondition"][];
+            /** Known Facts */
+            known_facts: string[];
+            /** Missing */
+            missing: components["schemas"]["MissingFact"][];
+            /** Policy Id */
+            policy_id: number;
+            /** Score */
+            score: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "eligible" | "possibly" | "ineligible";
+            /** Status Label */
+            status_label: string;
+        };
         /** EnterpriseFilter */
         EnterpriseFilter: {
             /** Certification */
@@ -216,6 +4222,16 @@ export interface components {
         EnterpriseOut: {
             /** Certification */
             certification: string;
+            /**
+             * Contact Name
+             * @default
+             */
+            contact_name: string;
+            /**
+             * Contact Phone
+             * @default
+             */
+            contact_phone: string;
             /** Credit Code */
             credit_code: string;
             /** Founded On */
@@ -226,6 +4242,12 @@ export interface components {
             industry_code?: string | null;
             /** Industry Name */
             industry_name?: string | null;
+            /**
+             * Legal Rep Id Number
+             * @description 法定代表人身份证号（按角色字段规则脱敏或隐藏）
+             * @default
+             */
+            legal_rep_id_number: string;
             /** Legal Rep Name */
             legal_rep_name: string;
             /** Name */
@@ -239,8 +4261,684 @@ export interface components {
             /** Town Name */
             town_name?: string | null;
         };
+        /** FactOut */
+        FactOut: {
+            /** Choices */
+            choices: {
+                [key: string]: string;
+            }[];
+            /** Description */
+            description: string;
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+            /** Source */
+            source: string;
+            /** Source Label */
+            source_label: string;
+            /** Type */
+            type: string;
+            /** Unit */
+            unit: string;
+        };
+        /** FailedCondition */
+        FailedCondition: {
+            /** Actual */
+            actual?: unknown;
+            /** Condition */
+            condition: string;
+            /** Gap */
+            gap?: number | null;
+            /** Id */
+            id: string;
+            /** Node */
+            node: string;
+            /**
+             * Unit
+             * @default
+             */
+            unit: string;
+        };
+        /** FeedItem */
+        FeedItem: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Category */
+            category: string;
+            /** Category Label */
+            category_label: string;
+            /** Id */
+            id: number;
+            /** Text */
+            text: string;
+        };
+        /** FinApplicationDetail */
+        FinApplicationDetail: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Actions */
+            actions?: string[];
+            /** Amount */
+            amount: string;
+            /** Approved Rate */
+            approved_rate: string | null;
+            /** Approved Term */
+            approved_term: number | null;
+            /** Contact Name */
+            contact_name: string;
+            /** Contact Phone */
+            contact_phone: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Credit Amount */
+            credit_amount: string | null;
+            /** Decided At */
+            decided_at: string | null;
+            /** Disbursed Amount */
+            disbursed_amount: string | null;
+            /** Disbursed On */
+            disbursed_on: string | null;
+            /** Eligibility Status */
+            eligibility_status: string;
+            /** Enterprise Id */
+            enterprise_id: number;
+            /** Enterprise Name */
+            enterprise_name: string;
+            /** Events */
+            events: components["schemas"]["FinEventOut"][];
+            /** Files */
+            files: components["schemas"]["FinFileOut"][];
+            /** Id */
+            id: number;
+            /** Institution Name */
+            institution_name: string;
+            /** Loan Kind */
+            loan_kind: string;
+            /** Materials Note */
+            materials_note: string;
+            /** Number */
+            number: string;
+            /** Product Id */
+            product_id: number;
+            /** Product Name */
+            product_name: string;
+            /** Purpose */
+            purpose: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Side
+             * @default
+             */
+            side: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /**
+             * Suggested Loan Kind
+             * @default
+             */
+            suggested_loan_kind: string;
+            /** Term Months */
+            term_months: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** FinApplicationFilter */
+        FinApplicationFilter: {
+            /** Institution Id */
+            institution_id?: number | null;
+            /** Kind */
+            kind?: ("credit" | "mortgage" | "guarantee" | "insurance" | "equity") | null;
+            /** Loan Kind */
+            loan_kind?: ("first" | "renewal") | null;
+            /** Q */
+            q?: string | null;
+            /**
+             * Status
+             * @description 状态，多个用逗号分隔
+             */
+            status?: string | null;
+            /** Submitted From */
+            submitted_from?: string | null;
+            /** Submitted To */
+            submitted_to?: string | null;
+        };
+        /** FinApplicationOut */
+        FinApplicationOut: {
+            /** Amount */
+            amount: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Credit Amount */
+            credit_amount: string | null;
+            /** Disbursed Amount */
+            disbursed_amount: string | null;
+            /** Enterprise Id */
+            enterprise_id: number;
+            /** Enterprise Name */
+            enterprise_name: string;
+            /** Id */
+            id: number;
+            /** Institution Name */
+            institution_name: string;
+            /** Loan Kind */
+            loan_kind: string;
+            /** Number */
+            number: string;
+            /** Product Id */
+            product_id: number;
+            /** Product Name */
+            product_name: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Term Months */
+            term_months: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** FinApplyIn */
+        FinApplyIn: {
+            /** Amount */
+            amount: number | string;
+            /** Contact Name */
+            contact_name: string;
+            /** Contact Phone */
+            contact_phone: string;
+            /** Materials */
+            materials?: components["schemas"]["FinMaterialIn"][];
+            /** Product Id */
+            product_id: number;
+            /** Purpose */
+            purpose: string;
+            /** Term Months */
+            term_months: number;
+        };
+        /** FinApproveIn */
+        FinApproveIn: {
+            /** Credit Amount */
+            credit_amount: number | string;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /** Rate */
+            rate: number | string;
+            /** Term Months */
+            term_months: number;
+        };
+        /** FinDisburseIn */
+        FinDisburseIn: {
+            /** Amount */
+            amount: number | string;
+            /**
+             * Disbursed On
+             * Format: date
+             */
+            disbursed_on: string;
+            /**
+             * Loan Kind
+             * @enum {string}
+             */
+            loan_kind: "first" | "renewal";
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** FinEligibilityOut */
+        FinEligibilityOut: {
+            /** Failed */
+            failed: {
+                [key: string]: unknown;
+            }[];
+            /** Missing */
+            missing: {
+                [key: string]: unknown;
+            }[];
+            /** Score */
+            score: number;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+        };
+        /** FinEventOut */
+        FinEventOut: {
+            /** Action */
+            action: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From Status */
+            from_status: string;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string;
+            /** Side */
+            side: string;
+            /** To Status */
+            to_status: string;
+        };
+        /** FinFileOut */
+        FinFileOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
+        };
+        /** FinInstitutionBrief */
+        FinInstitutionBrief: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+        };
+        /** FinLoanStatsOut */
+        FinLoanStatsOut: {
+            /** Applications */
+            applications: number;
+            /** Applied Amount */
+            applied_amount: string;
+            /** Approved */
+            approved: number;
+            /** Credit Amount */
+            credit_amount: string;
+            /** Disbursed */
+            disbursed: number;
+            /** Disbursed Amount */
+            disbursed_amount: string;
+            /** First Loan Amount */
+            first_loan_amount: string;
+            /** First Loans */
+            first_loans: number;
+            /** Renewal Amount */
+            renewal_amount: string;
+            /** Renewals */
+            renewals: number;
+        };
+        /** FinMaterialIn */
+        FinMaterialIn: {
+            /** File Id */
+            file_id: number;
+            /**
+             * Label
+             * @default
+             */
+            label: string;
+        };
+        /** FinNoteIn */
+        FinNoteIn: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** FinProductDetail */
+        FinProductDetail: {
+            /** Application Count */
+            application_count: number;
+            /** Description */
+            description: string;
+            /** Eligibility */
+            eligibility: {
+                [key: string]: unknown;
+            } | null;
+            /** Eligibility Text */
+            eligibility_text: string;
+            /** Guarantee Method */
+            guarantee_method: string;
+            /** Id */
+            id: number;
+            institution: components["schemas"]["FinInstitutionBrief"];
+            /** Kind */
+            kind: string;
+            /** Kind Label */
+            kind_label: string;
+            /** Max Amount */
+            max_amount: string;
+            /** Max Rate */
+            max_rate: string;
+            /** Max Term */
+            max_term: number;
+            /** Min Amount */
+            min_amount: string;
+            /** Min Rate */
+            min_rate: string;
+            /** Min Term */
+            min_term: number;
+            /** Name */
+            name: string;
+            /** Repayment Method */
+            repayment_method: string;
+            /** Required Materials */
+            required_materials: string[];
+            /** Status */
+            status: string;
+            /** Summary */
+            summary: string;
+        };
+        /** FinProductFilter */
+        FinProductFilter: {
+            /**
+             * Amount
+             * @description 需要的金额（元），只列出额度覆盖它的产品
+             */
+            amount?: number | string | null;
+            /** Institution Id */
+            institution_id?: number | null;
+            /** Kind */
+            kind?: ("credit" | "mortgage" | "guarantee" | "insurance" | "equity") | null;
+            /** Q */
+            q?: string | null;
+        };
+        /** FinProductIn */
+        FinProductIn: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Eligibility */
+            eligibility?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Eligibility Text
+             * @default
+             */
+            eligibility_text: string;
+            /**
+             * Guarantee Method
+             * @default
+             */
+            guarantee_method: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "credit" | "mortgage" | "guarantee" | "insurance" | "equity";
+            /** Max Amount */
+            max_amount: number | string;
+            /** Max Rate */
+            max_rate: number | string;
+            /** Max Term */
+            max_term: number;
+            /** Min Amount */
+            min_amount: number | string;
+            /** Min Rate */
+            min_rate: number | string;
+            /** Min Term */
+            min_term: number;
+            /** Name */
+            name: string;
+            /**
+             * Repayment Method
+             * @default
+             */
+            repayment_method: string;
+            /** Required Materials */
+            required_materials?: string[];
+            /**
+             * Summary
+             * @default
+             */
+            summary: string;
+        };
+        /** FinProductOut */
+        FinProductOut: {
+            /** Application Count */
+            application_count: number;
+            /** Guarantee Method */
+            guarantee_method: string;
+            /** Id */
+            id: number;
+            institution: components["schemas"]["FinInstitutionBrief"];
+            /** Kind */
+            kind: string;
+            /** Kind Label */
+            kind_label: string;
+            /** Max Amount */
+            max_amount: string;
+            /** Max Rate */
+            max_rate: string;
+            /** Max Term */
+            max_term: number;
+            /** Min Amount */
+            min_amount: string;
+            /** Min Rate */
+            min_rate: string;
+            /** Min Term */
+            min_term: number;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+            /** Summary */
+            summary: string;
+        };
+        /** FinReasonIn */
+        FinReasonIn: {
+            /** Reason */
+            reason: string;
+        };
+        /** FinRequiredNoteIn */
+        FinRequiredNoteIn: {
+            /** Note */
+            note: string;
+        };
+        /** FinSupplyIn */
+        FinSupplyIn: {
+            /** Materials */
+            materials: components["schemas"]["FinMaterialIn"][];
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** FinUploadOut */
+        FinUploadOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
+        };
+        /** HomeOut */
+        HomeOut: {
+            /** Feed */
+            feed: components["schemas"]["FeedItem"][];
+            intro: components["schemas"]["IntroOut"];
+            /** Notices */
+            notices: components["schemas"]["ArticleOut"][];
+            slots: components["schemas"]["SlotsOut"];
+        };
+        /** ImageOut */
+        ImageOut: {
+            /** Id */
+            id: number;
+            /** Url */
+            url: string;
+        };
+        /** IndustryOut */
+        IndustryOut: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+        };
+        /** InstitutionApplicationOut */
+        InstitutionApplicationOut: {
+            /** Contact Name */
+            contact_name: string;
+            /** Contact Phone */
+            contact_phone: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Credit Code */
+            credit_code: string;
+            /** Id */
+            id: number;
+            /** Institution Id */
+            institution_id: number | null;
+            /** Introduction */
+            introduction: string;
+            /** Kind */
+            kind: string;
+            /** Kind Label */
+            kind_label: string;
+            /** Licence Name */
+            licence_name: string;
+            /** Name */
+            name: string;
+            /** Reason */
+            reason: string;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+        };
+        /** InstitutionAppliedOut */
+        InstitutionAppliedOut: {
+            /** Id */
+            id: number;
+            /** Message */
+            message: string;
+            /** Status */
+            status: string;
+        };
+        /** InstitutionApplyIn */
+        InstitutionApplyIn: {
+            /** Contact Name */
+            contact_name: string;
+            /** Credit Code */
+            credit_code: string;
+            /**
+             * Introduction
+             * @default
+             */
+            introduction: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /** Sms Code */
+            sms_code: string;
+        };
+        /** InstitutionFilter */
+        InstitutionFilter: {
+            /** Status */
+            status?: string | null;
+        };
+        /** IntroIn */
+        IntroIn: {
+            /**
+             * Body
+             * @default
+             */
+            body: string;
+            /** Title */
+            title: string;
+            /**
+             * Video Url
+             * @default
+             */
+            video_url: string;
+        };
+        /** IntroOut */
+        IntroOut: {
+            /** Body */
+            body: string;
+            /** Counters */
+            counters: components["schemas"]["CounterOut"][];
+            /** Title */
+            title: string;
+            /** Video Url */
+            video_url: string;
+        };
+        /** LedgerIn */
+        LedgerIn: {
+            /**
+             * Calendar
+             * @default 月历
+             */
+            calendar: string;
+            /**
+             * Currency
+             * @description ISO 4217 币种代码
+             * @default CNY
+             */
+            currency: string;
+            /** Name */
+            name: string;
+        };
+        /** LedgerOut */
+        LedgerOut: {
+            /** Calendar */
+            calendar: string;
+            /** Currency */
+            currency: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
         /** LoginIn */
         LoginIn: {
+            /** Captcha Answer */
+            captcha_answer?: string | null;
+            /**
+             * Captcha Id
+             * @description 图形验证码编号（需要时）
+             */
+            captcha_id?: string | null;
             /** Password */
             password: string;
             /**
@@ -248,6 +4946,948 @@ export interface components {
              * @description 用户名或手机号
              */
             username: string;
+        };
+        /** LoginOut */
+        LoginOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Id */
+            id: number;
+            /** Identifier */
+            identifier: string;
+            /** Ip */
+            ip: string | null;
+            /** Method */
+            method: string;
+            /** Outcome */
+            outcome: string;
+            /** Reason */
+            reason: string;
+            /** User Agent */
+            user_agent: string;
+            /** User Id */
+            user_id: number | null;
+        };
+        /** LoginPolicyOut */
+        LoginPolicyOut: {
+            /**
+             * Captcha
+             * @description always / after_failure / off
+             */
+            captcha: string;
+            /** Captcha Required */
+            captcha_required: boolean;
+            /** Password History */
+            password_history: number;
+            /** Password Min Classes */
+            password_min_classes: number;
+            /** Password Min Length */
+            password_min_length: number;
+            /** Session Idle Minutes */
+            session_idle_minutes: number;
+            /** Sms Code Ttl Seconds */
+            sms_code_ttl_seconds: number;
+            /** Sms Resend Seconds */
+            sms_resend_seconds: number;
+        };
+        /** MarketApplicationDetail */
+        MarketApplicationDetail: {
+            /** Accept Deadline */
+            accept_deadline: string | null;
+            /** Accepted At */
+            accepted_at: string | null;
+            /** Actions */
+            actions?: string[];
+            /** Completed At */
+            completed_at: string | null;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Contact Name */
+            contact_name: string;
+            /** Contact Phone */
+            contact_phone: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Enterprise Id */
+            enterprise_id: number;
+            /** Enterprise Name */
+            enterprise_name: string;
+            /** Events */
+            events: components["schemas"]["MarketEventOut"][];
+            /** Files */
+            files: components["schemas"]["MarketFileOut"][];
+            /** Form Data */
+            form_data: {
+                [key: string]: unknown;
+            };
+            /** Form Fields */
+            form_fields: {
+                [key: string]: unknown;
+            }[];
+            /** Id */
+            id: number;
+            /** Institution Id */
+            institution_id: number;
+            /** Institution Name */
+            institution_name: string;
+            /** Note */
+            note: string;
+            /** Number */
+            number: string;
+            /** Price */
+            price: string;
+            /** Product Id */
+            product_id: number;
+            /** Product Name */
+            product_name: string;
+            rating?: components["schemas"]["MarketRatingBrief"] | null;
+            /** Reason */
+            reason: string;
+            /**
+             * Side
+             * @default
+             */
+            side: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Subsidy Amount */
+            subsidy_amount: string;
+            /** Subsidy Note */
+            subsidy_note: string;
+            /** Subsidy Programme Name */
+            subsidy_programme_name: string;
+            /** Subsidy Status */
+            subsidy_status: string;
+            survey?: components["schemas"]["MarketSurveyOut"] | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Verified At */
+            verified_at: string | null;
+        };
+        /** MarketApplicationFilter */
+        MarketApplicationFilter: {
+            /** Category Id */
+            category_id?: number | null;
+            /** Institution Id */
+            institution_id?: number | null;
+            /** Programme Id */
+            programme_id?: number | null;
+            /**
+             * Q
+             * @description 编号、产品或企业名称
+             */
+            q?: string | null;
+            /**
+             * Status
+             * @description 状态，多个用逗号分隔
+             */
+            status?: string | null;
+            /** Submitted From */
+            submitted_from?: string | null;
+            /** Submitted To */
+            submitted_to?: string | null;
+            /** Subsidy Status */
+            subsidy_status?: string | null;
+        };
+        /** MarketApplicationOut */
+        MarketApplicationOut: {
+            /** Accept Deadline */
+            accept_deadline: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Enterprise Id */
+            enterprise_id: number;
+            /** Enterprise Name */
+            enterprise_name: string;
+            /** Id */
+            id: number;
+            /** Institution Id */
+            institution_id: number;
+            /** Institution Name */
+            institution_name: string;
+            /** Number */
+            number: string;
+            /** Price */
+            price: string;
+            /** Product Id */
+            product_id: number;
+            /** Product Name */
+            product_name: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Subsidy Amount */
+            subsidy_amount: string;
+            /** Subsidy Programme Name */
+            subsidy_programme_name: string;
+            /** Subsidy Status */
+            subsidy_status: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** MarketApplyIn */
+        MarketApplyIn: {
+            /** Contact Name */
+            contact_name: string;
+            /** Contact Phone */
+            contact_phone: string;
+            /** Form Data */
+            form_data?: {
+                [key: string]: unknown;
+            };
+            /** Materials */
+            materials?: components["schemas"]["MarketMaterialIn"][];
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /** Product Id */
+            product_id: number;
+        };
+        /** MarketCategoryIn */
+        MarketCategoryIn: {
+            /** Code */
+            code: string;
+            /**
+             * Icon
+             * @default
+             */
+            icon: string;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Negative Reasons */
+            negative_reasons?: string[];
+            /** Parent Id */
+            parent_id?: number | null;
+            /** Positive Reasons */
+            positive_reasons?: string[];
+            /**
+             * Rating Prompt
+             * @default
+             */
+            rating_prompt: string;
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+        };
+        /** MarketCategoryNode */
+        MarketCategoryNode: {
+            /** Children */
+            children?: components["schemas"]["MarketCategoryOut"][];
+            /** Code */
+            code: string;
+            /** Icon */
+            icon: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Negative Reasons */
+            negative_reasons: string[];
+            /** Parent Id */
+            parent_id: number | null;
+            /** Positive Reasons */
+            positive_reasons: string[];
+            /** Rating Prompt */
+            rating_prompt: string;
+            /** Sort */
+            sort: number;
+        };
+        /** MarketCategoryOut */
+        MarketCategoryOut: {
+            /** Code */
+            code: string;
+            /** Icon */
+            icon: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Name */
+            name: string;
+            /** Negative Reasons */
+            negative_reasons: string[];
+            /** Parent Id */
+            parent_id: number | null;
+            /** Positive Reasons */
+            positive_reasons: string[];
+            /** Rating Prompt */
+            rating_prompt: string;
+            /** Sort */
+            sort: number;
+        };
+        /** MarketEventOut */
+        MarketEventOut: {
+            /** Action */
+            action: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From Status */
+            from_status: string;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string;
+            /** Side */
+            side: string;
+            /** To Status */
+            to_status: string;
+        };
+        /** MarketFavouriteOut */
+        MarketFavouriteOut: {
+            /** Favourite Count */
+            favourite_count: number;
+            /** Favourited */
+            favourited: boolean;
+        };
+        /** MarketFileOut */
+        MarketFileOut: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
+        };
+        /** MarketFormFieldIn */
+        MarketFormFieldIn: {
+            /**
+             * Help
+             * @default
+             */
+            help: string;
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /** Max */
+            max?: number | null;
+            /** Max Length */
+            max_length?: number | null;
+            /** Min */
+            min?: number | null;
+            /** Options */
+            options?: string[];
+            /**
+             * Required
+             * @default false
+             */
+            required: boolean;
+            /**
+             * Type
+             * @default text
+             * @enum {string}
+             */
+            type: "text" | "textarea" | "number" | "date" | "select" | "multiselect" | "boolean";
+        };
+        /** MarketInstitutionBrief */
+        MarketInstitutionBrief: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+        };
+        /** MarketMaterialIn */
+        MarketMaterialIn: {
+            /** File Id */
+            file_id: number;
+            /**
+             * Label
+             * @default
+             */
+            label: string;
+        };
+        /** MarketNoteIn */
+        MarketNoteIn: {
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+        };
+        /** MarketOwnProductFilter */
+        MarketOwnProductFilter: {
+            /** Category Id */
+            category_id?: number | null;
+            /** Delivery */
+            delivery?: ("online" | "offline") | null;
+            /** Free */
+            free?: boolean | null;
+            /** Institution Id */
+            institution_id?: number | null;
+            /**
+             * Q
+             * @description 关键词
+             */
+            q?: string | null;
+            /** Sort */
+            sort?: ("newest" | "popular" | "rating" | "price") | null;
+            /** Status */
+            status?: ("pending" | "rejected" | "listed" | "unlisted") | null;
+            /** Subsidy */
+            subsidy?: boolean | null;
+        };
+        /** MarketOwnProductOut */
+        MarketOwnProductOut: {
+            /** Accept Days */
+            accept_days: number;
+            /** Application Count */
+            application_count: number;
+            /** Category Id */
+            category_id: number;
+            /** Category Name */
+            category_name: string;
+            /** Delivery */
+            delivery: string;
+            /** Description */
+            description: string;
+            /** Favourite Count */
+            favourite_count: number;
+            /**
+             * Favourited
+             * @default false
+             */
+            favourited: boolean;
+            /** Form Fields */
+            form_fields: {
+                [key: string]: unknown;
+            }[];
+            /** Id */
+            id: number;
+            institution: components["schemas"]["MarketInstitutionBrief"];
+            /**
+             * Institution Intro
+             * @default
+             */
+            institution_intro: string;
+            /** Institution Rating Average */
+            institution_rating_average?: string | null;
+            /**
+             * Institution Rating Count
+             * @default 0
+             */
+            institution_rating_count: number;
+            /** Is Free */
+            is_free: boolean;
+            last_revision?: components["schemas"]["MarketRevisionOut"] | null;
+            /** Listed At */
+            listed_at: string | null;
+            /** Name */
+            name: string;
+            pending_revision?: components["schemas"]["MarketRevisionOut"] | null;
+            /** Price */
+            price: string;
+            /** Price Unit */
+            price_unit: string;
+            /** Rating Average */
+            rating_average: string | null;
+            /** Rating Count */
+            rating_count: number;
+            /** Required Materials */
+            required_materials: string[];
+            /** Service Area */
+            service_area: string;
+            /** Status */
+            status: string;
+            /** Subsidy Eligible */
+            subsidy_eligible: boolean;
+            /** Summary */
+            summary: string;
+            /** Unlisted Reason */
+            unlisted_reason: string;
+        };
+        /** MarketProductDetail */
+        MarketProductDetail: {
+            /** Accept Days */
+            accept_days: number;
+            /** Application Count */
+            application_count: number;
+            /** Category Id */
+            category_id: number;
+            /** Category Name */
+            category_name: string;
+            /** Delivery */
+            delivery: string;
+            /** Description */
+            description: string;
+            /** Favourite Count */
+            favourite_count: number;
+            /**
+             * Favourited
+             * @default false
+             */
+            favourited: boolean;
+            /** Form Fields */
+            form_fields: {
+                [key: string]: unknown;
+            }[];
+            /** Id */
+            id: number;
+            institution: components["schemas"]["MarketInstitutionBrief"];
+            /**
+             * Institution Intro
+             * @default
+             */
+            institution_intro: string;
+            /** Institution Rating Average */
+            institution_rating_average?: string | null;
+            /**
+             * Institution Rating Count
+             * @default 0
+             */
+            institution_rating_count: number;
+            /** Is Free */
+            is_free: boolean;
+            /** Listed At */
+            listed_at: string | null;
+            /** Name */
+            name: string;
+            /** Price */
+            price: string;
+            /** Price Unit */
+            price_unit: string;
+            /** Rating Average */
+            rating_average: string | null;
+            /** Rating Count */
+            rating_count: number;
+            /** Required Materials */
+            required_materials: string[];
+            /** Service Area */
+            service_area: string;
+            /** Status */
+            status: string;
+            /** Subsidy Eligible */
+            subsidy_eligible: boolean;
+            /** Summary */
+            summary: string;
+        };
+        /** MarketProductFilter */
+        MarketProductFilter: {
+            /** Category Id */
+            category_id?: number | null;
+            /** Delivery */
+            delivery?: ("online" | "offline") | null;
+            /** Free */
+            free?: boolean | null;
+            /** Institution Id */
+            institution_id?: number | null;
+            /**
+             * Q
+             * @description 关键词
+             */
+            q?: string | null;
+            /** Sort */
+            sort?: ("newest" | "popular" | "rating" | "price") | null;
+            /** Subsidy */
+            subsidy?: boolean | null;
+        };
+        /** MarketProductIn */
+        MarketProductIn: {
+            /**
+             * Accept Days
+             * @default 3
+             */
+            accept_days: number;
+            /** Category Id */
+            category_id: number;
+            /**
+             * Delivery
+             * @default both
+             * @enum {string}
+             */
+            delivery: "online" | "offline" | "both";
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Form Fields */
+            form_fields?: components["schemas"]["MarketFormFieldIn"][];
+            /**
+             * Is Free
+             * @default false
+             */
+            is_free: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Price
+             * @default 0
+             */
+            price: number | string;
+            /**
+             * Price Unit
+             * @default
+             */
+            price_unit: string;
+            /** Required Materials */
+            required_materials?: string[];
+            /**
+             * Service Area
+             * @default
+             */
+            service_area: string;
+            /**
+             * Subsidy Eligible
+             * @default false
+             */
+            subsidy_eligible: boolean;
+            /**
+             * Summary
+             * @default
+             */
+            summary: string;
+        };
+        /** MarketProductOut */
+        MarketProductOut: {
+            /** Application Count */
+            application_count: number;
+            /** Category Id */
+            category_id: number;
+            /** Category Name */
+            category_name: string;
+            /** Delivery */
+            delivery: string;
+            /** Favourite Count */
+            favourite_count: number;
+            /**
+             * Favourited
+             * @default false
+             */
+            favourited: boolean;
+            /** Id */
+            id: number;
+            institution: components["schemas"]["MarketInstitutionBrief"];
+            /** Is Free */
+            is_free: boolean;
+            /** Name */
+            name: string;
+            /** Price */
+            price: string;
+            /** Price Unit */
+            price_unit: string;
+            /** Rating Average */
+            rating_average: string | null;
+            /** Rating Count */
+            rating_count: number;
+            /** Service Area */
+            service_area: string;
+            /** Status */
+            status: string;
+            /** Subsidy Eligible */
+            subsidy_eligible: boolean;
+            /** Summary */
+            summary: string;
+        };
+        /** MarketProgrammeIn */
+        MarketProgrammeIn: {
+            /**
+             * Amount
+             * @default 0
+             */
+            amount: number | string;
+            /** Budget */
+            budget: number | string;
+            /** Category Ids */
+            category_ids: number[];
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Ends On
+             * Format: date
+             */
+            ends_on: string;
+            /** Max Per Service */
+            max_per_service?: number | string | null;
+            /**
+             * Mode
+             * @default ratio
+             * @enum {string}
+             */
+            mode: "amount" | "ratio";
+            /** Name */
+            name: string;
+            /**
+             * Per Enterprise Limit
+             * @default 5
+             */
+            per_enterprise_limit: number;
+            /**
+             * Ratio
+             * @default 0
+             */
+            ratio: number | string;
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /**
+             * Status
+             * @default active
+             * @enum {string}
+             */
+            status: "active" | "closed";
+        };
+        /** MarketProgrammeOut */
+        MarketProgrammeOut: {
+            /** Amount */
+            amount: string;
+            /**
+             * Application Count
+             * @default 0
+             */
+            application_count: number;
+            /** Available */
+            available: string;
+            /** Budget */
+            budget: string;
+            /** Category Ids */
+            category_ids: number[];
+            /** Consumed */
+            consumed: string;
+            /** Description */
+            description: string;
+            /**
+             * Ends On
+             * Format: date
+             */
+            ends_on: string;
+            /** Id */
+            id: number;
+            /** Max Per Service */
+            max_per_service: string | null;
+            /** Mode */
+            mode: string;
+            /** Name */
+            name: string;
+            /** Per Enterprise Limit */
+            per_enterprise_limit: number;
+            /** Ratio */
+            ratio: string;
+            /** Reserved */
+            reserved: string;
+            /**
+             * Starts On
+             * Format: date
+             */
+            starts_on: string;
+            /** Status */
+            status: string;
+        };
+        /** MarketRateIn */
+        MarketRateIn: {
+            /**
+             * Comment
+             * @default
+             */
+            comment: string;
+            /** Reasons */
+            reasons?: string[];
+            /** Score */
+            score: number;
+        };
+        /** MarketRatingBrief */
+        MarketRatingBrief: {
+            /** Comment */
+            comment: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Reasons */
+            reasons: string[];
+            /** Replied At */
+            replied_at: string | null;
+            /** Reply */
+            reply: string;
+            /** Score */
+            score: number;
+        };
+        /** MarketRatingOut */
+        MarketRatingOut: {
+            /** Application Id */
+            application_id: number;
+            /** Comment */
+            comment: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Enterprise Name */
+            enterprise_name: string;
+            /** Id */
+            id: number;
+            /** Product Id */
+            product_id: number;
+            /** Product Name */
+            product_name: string;
+            /** Reasons */
+            reasons: string[];
+            /** Replied At */
+            replied_at: string | null;
+            /** Reply */
+            reply: string;
+            /** Score */
+            score: number;
+        };
+        /** MarketReasonIn */
+        MarketReasonIn: {
+            /** Reason */
+            reason: string;
+        };
+        /** MarketReplyIn */
+        MarketReplyIn: {
+            /** Text */
+            text: string;
+        };
+        /** MarketReviewIn */
+        MarketReviewIn: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approve" | "reject";
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+        };
+        /** MarketReviewItemOut */
+        MarketReviewItemOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Institution Name */
+            institution_name: string;
+            /** Is Edit */
+            is_edit: boolean;
+            /** Live */
+            live?: {
+                [key: string]: unknown;
+            } | null;
+            /** Number */
+            number: number;
+            /** Product Id */
+            product_id: number;
+            /** Product Name */
+            product_name: string;
+            /** Product Status */
+            product_status: string;
+            /** Reason */
+            reason: string;
+            /** Status */
+            status: string;
+        };
+        /** MarketRevisionOut */
+        MarketRevisionOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Number */
+            number: number;
+            /** Product Id */
+            product_id: number;
+            /** Reason */
+            reason: string;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Status */
+            status: string;
+        };
+        /** MarketSurveyOut */
+        MarketSurveyOut: {
+            /** Negative Reasons */
+            negative_reasons: string[];
+            /** Positive Reasons */
+            positive_reasons: string[];
+            /** Prompt */
+            prompt: string;
+        };
+        /** MarketUnlistIn */
+        MarketUnlistIn: {
+            /**
+             * Reason
+             * @default
+             */
+            reason: string;
+        };
+        /** MarketUploadOut */
+        MarketUploadOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
         };
         /** MeOut */
         MeOut: {
@@ -273,6 +5913,21 @@ export interface components {
             /** Username */
             username: string;
         };
+        /** MembershipIn */
+        MembershipIn: {
+            /**
+             * Is Default
+             * @default false
+             */
+            is_default: boolean;
+            /** Organisation Id */
+            organisation_id: number;
+            /**
+             * Title
+             * @default
+             */
+            title: string;
+        };
         /** MenuNode */
         MenuNode: {
             /**
@@ -295,6 +5950,653 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** MessageOut */
+        MessageOut: {
+            /** Message */
+            message: string;
+        };
+        /** MissingFact */
+        MissingFact: {
+            /** Fact */
+            fact: string;
+            /** Label */
+            label: string;
+            /** Source */
+            source: string;
+        };
+        /** MoveIn */
+        MoveIn: {
+            /** Parent Id */
+            parent_id: number;
+        };
+        /** MsgCountOut */
+        MsgCountOut: {
+            /** Count */
+            count: number;
+        };
+        /** MsgDeliveryFilter */
+        MsgDeliveryFilter: {
+            /** Channel */
+            channel?: ("inapp" | "sms" | "wechat" | "email") | null;
+            /**
+             * Q
+             * @description 接收地址关键字
+             */
+            q?: string | null;
+            /** Send Id */
+            send_id?: number | null;
+            /** State */
+            state?: string | null;
+        };
+        /** MsgDeliveryOut */
+        MsgDeliveryOut: {
+            /** Address */
+            address: string;
+            /** Attempts */
+            attempts: number;
+            /** Channel */
+            channel: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivered At */
+            delivered_at: string | null;
+            /** Id */
+            id: number;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /** Provider */
+            provider: string;
+            /** Provider Code */
+            provider_code: string;
+            /** Provider Id */
+            provider_id: string;
+            /** Reason */
+            reason: string;
+            /** Send Id */
+            send_id: number;
+            /** Send Title */
+            send_title: string;
+            /** Sent At */
+            sent_at: string | null;
+            /** State */
+            state: string;
+            /** User Id */
+            user_id: number | null;
+            /** User Name */
+            user_name: string;
+        };
+        /** MsgEventOut */
+        MsgEventOut: {
+            /** Capability */
+            capability: string;
+            /** Category */
+            category: string;
+            /** Code */
+            code: string;
+            /** Default Channels */
+            default_channels: string[];
+            /** Default Text */
+            default_text: string;
+            /** Essential */
+            essential: boolean;
+            /** Label */
+            label: string;
+            /** Rule Channels */
+            rule_channels?: string[];
+            /**
+             * Rule Enabled
+             * @description 管理员规则：None 为未配置（按默认渠道）
+             */
+            rule_enabled?: boolean | null;
+            /** Rule Templates */
+            rule_templates?: {
+                [key: string]: string;
+            };
+            /** Variables */
+            variables: string[];
+        };
+        /** MsgListUploadOut */
+        MsgListUploadOut: {
+            /** Invalid */
+            invalid: number;
+            /** Invalid Samples */
+            invalid_samples: string[];
+            /** Kind */
+            kind: string;
+            /** Upload Id */
+            upload_id: number;
+            /** Valid */
+            valid: number;
+        };
+        /** MsgMessageFilter */
+        MsgMessageFilter: {
+            /**
+             * Category
+             * @description 消息类别
+             */
+            category?: string | null;
+            /**
+             * Is Read
+             * @description 是否已读
+             */
+            is_read?: boolean | null;
+            /**
+             * Q
+             * @description 标题或内容关键字
+             */
+            q?: string | null;
+        };
+        /** MsgMessageOut */
+        MsgMessageOut: {
+            /** Body */
+            body: string;
+            /** Category */
+            category: string;
+            /** Category Label */
+            category_label: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Event */
+            event: string;
+            /** Id */
+            id: number;
+            /** Is Read */
+            is_read: boolean;
+            /** Link */
+            link: string;
+            /** Read At */
+            read_at: string | null;
+            /** Title */
+            title: string;
+        };
+        /** MsgPreferenceChange */
+        MsgPreferenceChange: {
+            /** Category */
+            category: string;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "sms" | "wechat" | "email";
+            /** Opted Out */
+            opted_out: boolean;
+        };
+        /** MsgPreferenceOut */
+        MsgPreferenceOut: {
+            /** Category */
+            category: string;
+            /**
+             * Channels
+             * @description 渠道 → 是否已退订
+             */
+            channels: {
+                [key: string]: boolean;
+            };
+            /** Essential */
+            essential: boolean;
+            /** Label */
+            label: string;
+        };
+        /** MsgPreferencesIn */
+        MsgPreferencesIn: {
+            /** Changes */
+            changes: components["schemas"]["MsgPreferenceChange"][];
+        };
+        /** MsgPushFilter */
+        MsgPushFilter: {
+            /** Channel */
+            channel?: ("inapp" | "sms" | "wechat" | "email") | null;
+            /** Ok */
+            ok?: boolean | null;
+            /** Provider */
+            provider?: string | null;
+            /** Send Id */
+            send_id?: number | null;
+        };
+        /** MsgPushOut */
+        MsgPushOut: {
+            /** Attempt */
+            attempt: number;
+            /** Channel */
+            channel: string;
+            /** Code */
+            code: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Delivery Id */
+            delivery_id: number;
+            /** Duration Ms */
+            duration_ms: number;
+            /** Id */
+            id: number;
+            /** Ok */
+            ok: boolean;
+            /** Provider */
+            provider: string;
+            /** Provider Id */
+            provider_id: string;
+            /** Reason */
+            reason: string;
+            /** Send Id */
+            send_id: number;
+        };
+        /** MsgReadAllIn */
+        MsgReadAllIn: {
+            /**
+             * Category
+             * @description 只标记该类别；空为全部
+             * @default
+             */
+            category: string;
+        };
+        /** MsgRuleIn */
+        MsgRuleIn: {
+            /** Channels */
+            channels?: ("sms" | "wechat" | "email")[];
+            /** Event */
+            event: string;
+            /**
+             * Is Enabled
+             * @default true
+             */
+            is_enabled: boolean;
+            /**
+             * Templates
+             * @description 渠道 → 模板编码
+             */
+            templates?: {
+                [key: string]: string;
+            };
+        };
+        /** MsgSegmentIn */
+        MsgSegmentIn: {
+            /**
+             * Codes
+             * @description 行业代码
+             */
+            codes?: string[];
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "users" | "all_enterprises" | "industry" | "town" | "tag" | "role" | "phones" | "credit_codes";
+            /**
+             * Role
+             * @default
+             */
+            role: string;
+            /** Tags */
+            tags?: string[];
+            /** Town Ids */
+            town_ids?: number[];
+            /** User Ids */
+            user_ids?: number[];
+        };
+        /** MsgSendDetailOut */
+        MsgSendDetailOut: {
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Category */
+            category: string;
+            /** Channels */
+            channels: string[];
+            /**
+             * Counts
+             * @description 投递状态 → 数量
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string;
+            /** Event */
+            event: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Link */
+            link: string;
+            /** Scheduled At */
+            scheduled_at: string | null;
+            /** Segment */
+            segment: {
+                [key: string]: unknown;
+            };
+            /** Started At */
+            started_at: string | null;
+            /** Status */
+            status: string;
+            /** Template Code */
+            template_code: string;
+            /** Title */
+            title: string;
+            /** Total */
+            total: number;
+            /** Variables */
+            variables: {
+                [key: string]: unknown;
+            };
+        };
+        /** MsgSendFilter */
+        MsgSendFilter: {
+            /** Kind */
+            kind?: string | null;
+            /** Q */
+            q?: string | null;
+            /** Status */
+            status?: string | null;
+        };
+        /** MsgSendIn */
+        MsgSendIn: {
+            /**
+             * Category
+             * @default notice
+             */
+            category: string;
+            /** Channels */
+            channels: ("inapp" | "sms" | "wechat" | "email")[];
+            /**
+             * Link
+             * @default
+             */
+            link: string;
+            /**
+             * Scheduled At
+             * @description 计划发送时间；为空立即发送
+             */
+            scheduled_at?: string | null;
+            segment: components["schemas"]["MsgSegmentIn"];
+            /**
+             * Template Code
+             * @default
+             */
+            template_code: string;
+            /**
+             * Text
+             * @description 不用模板时的内容（仅站内信、邮件）
+             * @default
+             */
+            text: string;
+            /** Title */
+            title: string;
+            /**
+             * Upload Id
+             * @description 名单文件（上传名单接口返回）
+             */
+            upload_id?: number | null;
+            /** Variables */
+            variables?: {
+                [key: string]: string;
+            };
+        };
+        /** MsgSendOut */
+        MsgSendOut: {
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /** Category */
+            category: string;
+            /** Channels */
+            channels: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Event */
+            event: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Scheduled At */
+            scheduled_at: string | null;
+            /** Segment */
+            segment: {
+                [key: string]: unknown;
+            };
+            /** Started At */
+            started_at: string | null;
+            /** Status */
+            status: string;
+            /** Template Code */
+            template_code: string;
+            /** Title */
+            title: string;
+            /** Total */
+            total: number;
+        };
+        /** MsgTemplateActiveIn */
+        MsgTemplateActiveIn: {
+            /** Is Active */
+            is_active: boolean;
+        };
+        /** MsgTemplateFilter */
+        MsgTemplateFilter: {
+            /** Channel */
+            channel?: ("inapp" | "sms" | "wechat" | "email") | null;
+            /**
+             * Include History
+             * @description 包含历史版本
+             * @default false
+             */
+            include_history: boolean;
+            /**
+             * Q
+             * @description 编码或名称关键字
+             */
+            q?: string | null;
+        };
+        /** MsgTemplateIn */
+        MsgTemplateIn: {
+            /** Body */
+            body: string;
+            /**
+             * Category
+             * @default notice
+             */
+            category: string;
+            /**
+             * Channel
+             * @enum {string}
+             */
+            channel: "inapp" | "sms" | "wechat" | "email";
+            /**
+             * Code
+             * @description 模板编码（小写字母开头）
+             */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Provider Params
+             * @description 服务商参数 → 含变量的文本
+             */
+            provider_params?: {
+                [key: string]: string;
+            };
+            /**
+             * Provider Template Id
+             * @description 阿里云短信模板 CODE 或微信模板 ID
+             * @default
+             */
+            provider_template_id: string;
+            /**
+             * Title
+             * @default
+             */
+            title: string;
+            /** Variables */
+            variables?: string[];
+        };
+        /** MsgTemplateOut */
+        MsgTemplateOut: {
+            /** Body */
+            body: string;
+            /** Category */
+            category: string;
+            /** Channel */
+            channel: string;
+            /** Code */
+            code: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Is Current */
+            is_current: boolean;
+            /** Name */
+            name: string;
+            /** Provider Params */
+            provider_params: {
+                [key: string]: unknown;
+            };
+            /** Provider Template Id */
+            provider_template_id: string;
+            /** Title */
+            title: string;
+            /** Variables */
+            variables: string[];
+            /** Version */
+            version: number;
+        };
+        /** MsgTemplateVersionIn */
+        MsgTemplateVersionIn: {
+            /** Body */
+            body?: string | null;
+            /** Category */
+            category?: string | null;
+            /** Name */
+            name?: string | null;
+            /** Provider Params */
+            provider_params?: {
+                [key: string]: string;
+            } | null;
+            /** Provider Template Id */
+            provider_template_id?: string | null;
+            /** Title */
+            title?: string | null;
+            /** Variables */
+            variables?: string[] | null;
+        };
+        /** MsgUnreadOut */
+        MsgUnreadOut: {
+            /** By Category */
+            by_category: {
+                [key: string]: number;
+            };
+            /** Unread */
+            unread: number;
+        };
+        /** MyCertificationOut */
+        MyCertificationOut: {
+            application: components["schemas"]["CertificationOut"] | null;
+            /** Certification */
+            certification: string;
+            /** Certified At */
+            certified_at: string | null;
+            /** Enterprise Id */
+            enterprise_id: number;
+            /** Enterprise Name */
+            enterprise_name: string;
+        };
+        /** OnlineSessionOut */
+        OnlineSessionOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Ip */
+            ip: string | null;
+            /**
+             * Last Seen At
+             * Format: date-time
+             */
+            last_seen_at: string;
+            /** Method */
+            method: string;
+            /** Name */
+            name: string;
+            /** User Agent */
+            user_agent: string;
+            /** User Id */
+            user_id: number;
+            /** Username */
+            username: string;
+        };
+        /** OperatorIn */
+        OperatorIn: {
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /**
+             * Role
+             * @default institution_operator
+             */
+            role: string;
+            /**
+             * Title
+             * @default
+             */
+            title: string;
+        };
+        /** OperatorOut */
+        OperatorOut: {
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Last Login */
+            last_login: string | null;
+            /** Must Change Password */
+            must_change_password: boolean;
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /** Roles */
+            roles: string[];
+            /** Username */
+            username: string;
+        };
+        /** OptionsOut */
+        OptionsOut: {
+            /** Departments */
+            departments: string[];
+            /** Levels */
+            levels: components["schemas"]["Choice"][];
+            /** Support Types */
+            support_types: components["schemas"]["Choice"][];
+            /** Tags */
+            tags: components["schemas"]["TagOut"][];
+        };
         /** OrganisationBrief */
         OrganisationBrief: {
             /** Id */
@@ -304,6 +6606,36 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** OrganisationIn */
+        OrganisationIn: {
+            /**
+             * Code
+             * @default
+             */
+            code: string;
+            /**
+             * Kind
+             * @description 组织类型（企业与服务机构经各自的入驻流程创建）
+             */
+            kind: string;
+            /** Ledger Id */
+            ledger_id?: number | null;
+            /** Legal Entity Id */
+            legal_entity_id?: number | null;
+            /** Name */
+            name: string;
+            /** Operating Unit Id */
+            operating_unit_id?: number | null;
+            /** Parent Id */
+            parent_id: number;
+            /** Served Legal Entity Ids */
+            served_legal_entity_ids?: number[] | null;
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+        };
         /** OrganisationOut */
         OrganisationOut: {
             /** Code */
@@ -312,12 +6644,62 @@ export interface components {
             depth: number;
             /** Id */
             id: number;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
             /** Kind */
             kind: string;
+            /** Ledger Id */
+            ledger_id?: number | null;
+            /** Legal Entity Id */
+            legal_entity_id?: number | null;
             /** Name */
             name: string;
+            /** Operating Unit Id */
+            operating_unit_id?: number | null;
             /** Parent Id */
             parent_id: number | null;
+            /**
+             * Path
+             * @default
+             */
+            path: string;
+            /**
+             * Served Legal Entity Ids
+             * @default []
+             */
+            served_legal_entity_ids: number[];
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+        };
+        /** OrganisationRefIn */
+        OrganisationRefIn: {
+            /** Organisation Id */
+            organisation_id: number;
+        };
+        /** OrganisationUpdate */
+        OrganisationUpdate: {
+            /** Code */
+            code?: string | null;
+            /** Is Active */
+            is_active?: boolean | null;
+            /** Ledger Id */
+            ledger_id?: number | null;
+            /** Legal Entity Id */
+            legal_entity_id?: number | null;
+            /** Name */
+            name?: string | null;
+            /** Operating Unit Id */
+            operating_unit_id?: number | null;
+            /** Served Legal Entity Ids */
+            served_legal_entity_ids?: number[] | null;
+            /** Sort */
+            sort?: number | null;
         };
         /** PageQuery */
         PageQuery: {
@@ -334,6 +6716,39 @@ export interface components {
              */
             size: number;
         };
+        /** Page[ArticleOut] */
+        Page_ArticleOut_: {
+            /** Items */
+            items: components["schemas"]["ArticleOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[AuditOut] */
+        Page_AuditOut_: {
+            /** Items */
+            items: components["schemas"]["AuditOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[CertificationOut] */
+        Page_CertificationOut_: {
+            /** Items */
+            items: components["schemas"]["CertificationOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
         /** Page[EnterpriseOut] */
         Page_EnterpriseOut_: {
             /** Items */
@@ -345,8 +6760,896 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[FinApplicationOut] */
+        Page_FinApplicationOut_: {
+            /** Items */
+            items: components["schemas"]["FinApplicationOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[FinProductDetail] */
+        Page_FinProductDetail_: {
+            /** Items */
+            items: components["schemas"]["FinProductDetail"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[FinProductOut] */
+        Page_FinProductOut_: {
+            /** Items */
+            items: components["schemas"]["FinProductOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[InstitutionApplicationOut] */
+        Page_InstitutionApplicationOut_: {
+            /** Items */
+            items: components["schemas"]["InstitutionApplicationOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[LoginOut] */
+        Page_LoginOut_: {
+            /** Items */
+            items: components["schemas"]["LoginOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[MarketApplicationOut] */
+        Page_MarketApplicationOut_: {
+            /** Items */
+            items: components["schemas"]["MarketApplicationOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[MarketOwnProductOut] */
+        Page_MarketOwnProductOut_: {
+            /** Items */
+            items: components["schemas"]["MarketOwnProductOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[MarketProductOut] */
+        Page_MarketProductOut_: {
+            /** Items */
+            items: components["schemas"]["MarketProductOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[MarketProgrammeOut] */
+        Page_MarketProgrammeOut_: {
+            /** Items */
+            items: components["schemas"]["MarketProgrammeOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[MarketRatingOut] */
+        Page_MarketRatingOut_: {
+            /** Items */
+            items: components["schemas"]["MarketRatingOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[MarketReviewItemOut] */
+        Page_MarketReviewItemOut_: {
+            /** Items */
+            items: components["schemas"]["MarketReviewItemOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[MsgDeliveryOut] */
+        Page_MsgDeliveryOut_: {
+            /** Items */
+            items: components["schemas"]["MsgDeliveryOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[MsgMessageOut] */
+        Page_MsgMessageOut_: {
+            /** Items */
+            items: components["schemas"]["MsgMessageOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[MsgPushOut] */
+        Page_MsgPushOut_: {
+            /** Items */
+            items: components["schemas"]["MsgPushOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[MsgSendOut] */
+        Page_MsgSendOut_: {
+            /** Items */
+            items: components["schemas"]["MsgSendOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[MsgTemplateOut] */
+        Page_MsgTemplateOut_: {
+            /** Items */
+            items: components["schemas"]["MsgTemplateOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[OperatorOut] */
+        Page_OperatorOut_: {
+            /** Items */
+            items: components["schemas"]["OperatorOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[PolicyCard] */
+        Page_PolicyCard_: {
+            /** Items */
+            items: components["schemas"]["PolicyCard"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[RunOut] */
+        Page_RunOut_: {
+            /** Items */
+            items: components["schemas"]["RunOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[SignupOut] */
+        Page_SignupOut_: {
+            /** Items */
+            items: components["schemas"]["SignupOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[UserOut] */
+        Page_UserOut_: {
+            /** Items */
+            items: components["schemas"]["UserOut"][];
+            /** Page */
+            page: number;
+            /** Size */
+            size: number;
+            /** Total */
+            total: number;
+        };
+        /** ParameterIn */
+        ParameterIn: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Key */
+            key: string;
+            /**
+             * Kind
+             * @default text
+             */
+            kind: string;
+            /** Name */
+            name: string;
+            /**
+             * Value
+             * @default
+             */
+            value: string;
+        };
+        /** ParameterOut */
+        ParameterOut: {
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /** Is Builtin */
+            is_builtin: boolean;
+            /** Key */
+            key: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Value */
+            value: string;
+        };
+        /** PasswordChangeIn */
+        PasswordChangeIn: {
+            /** New Password */
+            new_password: string;
+            /**
+             * Old Password
+             * @default
+             */
+            old_password: string;
+        };
+        /** PasswordIssuedOut */
+        PasswordIssuedOut: {
+            /** Initial Password */
+            initial_password: string;
+        };
+        /** PasswordResetIn */
+        PasswordResetIn: {
+            /** New Password */
+            new_password: string;
+            /** Phone */
+            phone: string;
+            /** Sms Code */
+            sms_code: string;
+        };
+        /** PasswordResetOut */
+        PasswordResetOut: {
+            /**
+             * Temporary Password
+             * @description 临时密码，仅显示一次；用户下次登录须修改
+             */
+            temporary_password: string;
+        };
         /** PingOut */
         PingOut: {
+            /** Status */
+            status: string;
+        };
+        /** PolicyAdminDetail */
+        PolicyAdminDetail: {
+            /** Amount Max */
+            amount_max: string | null;
+            /** Amount Min */
+            amount_min: string | null;
+            /** Apply End */
+            apply_end: string | null;
+            /** Apply Start */
+            apply_start: string | null;
+            /** Attachments */
+            attachments: components["schemas"]["AttachmentOut"][];
+            /**
+             * Body
+             * @description 已净化的富文本 HTML
+             */
+            body: string;
+            /** Can Review */
+            can_review: boolean;
+            /** Collected From */
+            collected_from: string;
+            /** Condition Lines */
+            condition_lines: string[];
+            /** Conditions */
+            conditions: {
+                [key: string]: unknown;
+            } | null;
+            /** Department */
+            department: string;
+            /** Effective From */
+            effective_from: string | null;
+            /** Effective To */
+            effective_to: string | null;
+            /** Id */
+            id: number;
+            /** Industries */
+            industries: components["schemas"]["IndustryOut"][];
+            /** Is Open */
+            is_open: boolean;
+            /** Level */
+            level: string;
+            /** Level Label */
+            level_label: string;
+            /** Number */
+            number: string;
+            /** Origin */
+            origin: string;
+            /** Publish Date */
+            publish_date: string | null;
+            /** Review Comment */
+            review_comment: string;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Reviewed By */
+            reviewed_by: string;
+            /**
+             * Snippet
+             * @description 摘要片段，命中词以 <mark> 标出（已转义）
+             */
+            snippet: string;
+            /** Source Name */
+            source_name: string;
+            /** Source Url */
+            source_url: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Submitted By */
+            submitted_by: string;
+            /** Summary */
+            summary: string;
+            /** Support Type */
+            support_type: string;
+            /** Support Type Label */
+            support_type_label: string;
+            /** Tags */
+            tags: components["schemas"]["TagOut"][];
+            /** Title */
+            title: string;
+            /**
+             * Title Html
+             * @description 标题，命中词以 <mark> 标出（已转义）
+             */
+            title_html: string;
+            /** Withdrawn Reason */
+            withdrawn_reason: string;
+        };
+        /** PolicyCard */
+        PolicyCard: {
+            /** Amount Max */
+            amount_max: string | null;
+            /** Amount Min */
+            amount_min: string | null;
+            /** Apply End */
+            apply_end: string | null;
+            /** Apply Start */
+            apply_start: string | null;
+            /** Department */
+            department: string;
+            /** Id */
+            id: number;
+            /** Is Open */
+            is_open: boolean;
+            /** Level */
+            level: string;
+            /** Level Label */
+            level_label: string;
+            /** Number */
+            number: string;
+            /** Origin */
+            origin: string;
+            /** Publish Date */
+            publish_date: string | null;
+            /**
+             * Snippet
+             * @description 摘要片段，命中词以 <mark> 标出（已转义）
+             */
+            snippet: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Support Type */
+            support_type: string;
+            /** Support Type Label */
+            support_type_label: string;
+            /** Tags */
+            tags: components["schemas"]["TagOut"][];
+            /** Title */
+            title: string;
+            /**
+             * Title Html
+             * @description 标题，命中词以 <mark> 标出（已转义）
+             */
+            title_html: string;
+        };
+        /** PolicyDetail */
+        PolicyDetail: {
+            /** Amount Max */
+            amount_max: string | null;
+            /** Amount Min */
+            amount_min: string | null;
+            /** Apply End */
+            apply_end: string | null;
+            /** Apply Start */
+            apply_start: string | null;
+            /** Attachments */
+            attachments: components["schemas"]["AttachmentOut"][];
+            /**
+             * Body
+             * @description 已净化的富文本 HTML
+             */
+            body: string;
+            /** Condition Lines */
+            condition_lines: string[];
+            /** Conditions */
+            conditions: {
+                [key: string]: unknown;
+            } | null;
+            /** Department */
+            department: string;
+            /** Effective From */
+            effective_from: string | null;
+            /** Effective To */
+            effective_to: string | null;
+            /** Id */
+            id: number;
+            /** Industries */
+            industries: components["schemas"]["IndustryOut"][];
+            /** Is Open */
+            is_open: boolean;
+            /** Level */
+            level: string;
+            /** Level Label */
+            level_label: string;
+            /** Number */
+            number: string;
+            /** Origin */
+            origin: string;
+            /** Publish Date */
+            publish_date: string | null;
+            /**
+             * Snippet
+             * @description 摘要片段，命中词以 <mark> 标出（已转义）
+             */
+            snippet: string;
+            /** Source Name */
+            source_name: string;
+            /** Source Url */
+            source_url: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Summary */
+            summary: string;
+            /** Support Type */
+            support_type: string;
+            /** Support Type Label */
+            support_type_label: string;
+            /** Tags */
+            tags: components["schemas"]["TagOut"][];
+            /** Title */
+            title: string;
+            /**
+             * Title Html
+             * @description 标题，命中词以 <mark> 标出（已转义）
+             */
+            title_html: string;
+        };
+        /** PolicyFilter */
+        PolicyFilter: {
+            /** Department */
+            department?: string | null;
+            /**
+             * Industry
+             * @description 行业代码（GB/T 4754，门类字母或大类代码）
+             */
+            industry?: string | null;
+            /** Level */
+            level?: ("national" | "provincial" | "city" | "district") | null;
+            /**
+             * Open Now
+             * @description 只看当前可申报
+             * @default false
+             */
+            open_now: boolean;
+            /** Origin */
+            origin?: ("manual" | "collected") | null;
+            /**
+             * Q
+             * @description 关键词（标题、文号、摘要、正文）
+             */
+            q?: string | null;
+            /**
+             * Sort
+             * @default relevance
+             * @enum {string}
+             */
+            sort: "relevance" | "date";
+            /** Status */
+            status?: ("draft" | "in_review" | "published" | "expired" | "withdrawn") | null;
+            /** Support Type */
+            support_type?: ("grant" | "reward" | "tax" | "finance" | "qualification" | "talent" | "service" | "other") | null;
+            /**
+             * Tag
+             * @description 标签 ID
+             */
+            tag?: number | null;
+        };
+        /** PolicyIn */
+        PolicyIn: {
+            /** Amount Max */
+            amount_max?: number | string | null;
+            /** Amount Min */
+            amount_min?: number | string | null;
+            /** Apply End */
+            apply_end?: string | null;
+            /** Apply Start */
+            apply_start?: string | null;
+            /**
+             * Body
+             * @default
+             */
+            body: string;
+            /** Conditions */
+            conditions?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Department
+             * @default
+             */
+            department: string;
+            /** Effective From */
+            effective_from?: string | null;
+            /** Effective To */
+            effective_to?: string | null;
+            /** Industry Codes */
+            industry_codes?: string[];
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "national" | "provincial" | "city" | "district";
+            /**
+             * Number
+             * @default
+             */
+            number: string;
+            /** Publish Date */
+            publish_date?: string | null;
+            /**
+             * Source Name
+             * @default
+             */
+            source_name: string;
+            /**
+             * Source Url
+             * @default
+             */
+            source_url: string;
+            /**
+             * Summary
+             * @default
+             */
+            summary: string;
+            /**
+             * Support Type
+             * @default grant
+             * @enum {string}
+             */
+            support_type: "grant" | "reward" | "tax" | "finance" | "qualification" | "talent" | "service" | "other";
+            /** Tag Ids */
+            tag_ids?: number[];
+            /** Title */
+            title: string;
+        };
+        /** ProfileIn */
+        ProfileIn: {
+            /** Name */
+            name: string;
+            /** Organisation Ids */
+            organisation_ids: number[];
+        };
+        /** ProfileLinkIn */
+        ProfileLinkIn: {
+            /** Profile Id */
+            profile_id: number;
+        };
+        /** ProfileOut */
+        ProfileOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Organisations */
+            organisations: {
+                [key: string]: unknown;
+            }[];
+        };
+        /** ReasonIn */
+        ReasonIn: {
+            /** Reason */
+            reason: string;
+        };
+        /** RegisterIn */
+        RegisterIn: {
+            /**
+             * Company Name
+             * @description 企业全称
+             */
+            company_name: string;
+            /** Contact Name */
+            contact_name: string;
+            /**
+             * Password
+             * @description 可选；不设置则以短信验证码登录
+             */
+            password?: string | null;
+            /** Phone */
+            phone: string;
+            /** Sms Code */
+            sms_code: string;
+        };
+        /** ReorderIn */
+        ReorderIn: {
+            /** Ids */
+            ids: number[];
+            /**
+             * Placement
+             * @enum {string}
+             */
+            placement: "banner" | "feed" | "announcement" | "hot_product" | "activity";
+        };
+        /** RoleCopyIn */
+        RoleCopyIn: {
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+        };
+        /** RoleIn */
+        RoleIn: {
+            /**
+             * Code
+             * @description 角色编码：小写字母开头，字母数字-_
+             */
+            code: string;
+            /**
+             * Data Scope
+             * @default self
+             */
+            data_scope: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Field Rules */
+            field_rules?: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            };
+            /** Name */
+            name: string;
+            /** Permissions */
+            permissions?: string[];
+            /** Security Profile Id */
+            security_profile_id?: number | null;
+        };
+        /** RoleOut */
+        RoleOut: {
+            /** Code */
+            code: string;
+            /** Data Scope */
+            data_scope: string;
+            /** Description */
+            description: string;
+            /** Field Rules */
+            field_rules: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            };
+            /**
+             * Holders
+             * @default 0
+             */
+            holders: number;
+            /** Id */
+            id: number;
+            /** Is Builtin */
+            is_builtin: boolean;
+            /** Name */
+            name: string;
+            /** Permissions */
+            permissions: string[];
+            /** Security Profile Id */
+            security_profile_id: number | null;
+        };
+        /** RoleUpdate */
+        RoleUpdate: {
+            /** Data Scope */
+            data_scope?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Field Rules */
+            field_rules?: {
+                [key: string]: {
+                    [key: string]: string;
+                };
+            } | null;
+            /** Name */
+            name?: string | null;
+            /** Permissions */
+            permissions?: string[] | null;
+            /** Security Profile Id */
+            security_profile_id?: number | null;
+        };
+        /** RuleIn */
+        RuleIn: {
+            /** Tree */
+            tree?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** RuleOut */
+        RuleOut: {
+            /** Lines */
+            lines: string[];
+            /** Tree */
+            tree: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** RunOut */
+        RunOut: {
+            /** Created */
+            created: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Duplicates */
+            duplicates: number;
+            /** Errors */
+            errors: {
+                [key: string]: string;
+            }[];
+            /** Failed */
+            failed: number;
+            /** Finished At */
+            finished_at: string | null;
+            /** Found */
+            found: number;
+            /** Id */
+            id: number;
+            /** Message */
+            message: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Trigger */
+            trigger: string;
+        };
+        /** SecondFactorIn */
+        SecondFactorIn: {
+            /** Code */
+            code: string;
+        };
+        /** SessionOut */
+        SessionOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Current */
+            current: boolean;
+            /** Id */
+            id: number;
+            /** Ip */
+            ip: string | null;
+            /**
+             * Last Seen At
+             * Format: date-time
+             */
+            last_seen_at: string;
+            /** Method */
+            method: string;
+            /** User Agent */
+            user_agent: string;
+        };
+        /** SignupIn */
+        SignupIn: {
+            /** Name */
+            name: string;
+            /**
+             * Note
+             * @default
+             */
+            note: string;
+            /**
+             * Organisation Name
+             * @default
+             */
+            organisation_name: string;
+            /** Phone */
+            phone: string;
+        };
+        /** SignupOut */
+        SignupOut: {
+            /** Article Id */
+            article_id: number;
+            /** Article Title */
+            article_title: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Note */
+            note: string;
+            /** Organisation Name */
+            organisation_name: string;
+            /** Phone */
+            phone: string;
             /** Status */
             status: string;
         };
@@ -361,10 +7664,401 @@ export interface components {
             /** Tenant Name */
             tenant_name: string;
         };
+        /** SlotAdminOut */
+        SlotAdminOut: {
+            /** Article Id */
+            article_id: number | null;
+            /** Ends At */
+            ends_at: string | null;
+            /** Id */
+            id: number;
+            /** Image Id */
+            image_id: number | null;
+            /** Image Url */
+            image_url: string;
+            /** Is Active */
+            is_active: boolean;
+            /** Is Live */
+            is_live: boolean;
+            /** Link Url */
+            link_url: string;
+            /** Placement */
+            placement: string;
+            /** Placement Label */
+            placement_label: string;
+            /** Sort */
+            sort: number;
+            /** Starts At */
+            starts_at: string | null;
+            /** Subtitle */
+            subtitle: string;
+            /** Title */
+            title: string;
+        };
+        /** SlotIn */
+        SlotIn: {
+            /** Article Id */
+            article_id?: number | null;
+            /** Ends At */
+            ends_at?: string | null;
+            /** Image Id */
+            image_id?: number | null;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /**
+             * Link Url
+             * @default
+             */
+            link_url: string;
+            /**
+             * Placement
+             * @enum {string}
+             */
+            placement: "banner" | "feed" | "announcement" | "hot_product" | "activity";
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+            /** Starts At */
+            starts_at?: string | null;
+            /**
+             * Subtitle
+             * @default
+             */
+            subtitle: string;
+            /** Title */
+            title: string;
+        };
+        /** SlotOut */
+        SlotOut: {
+            /** Id */
+            id: number;
+            /** Image Url */
+            image_url: string;
+            /** Link Url */
+            link_url: string;
+            /** Placement */
+            placement: string;
+            /** Sort */
+            sort: number;
+            /** Subtitle */
+            subtitle: string;
+            /** Title */
+            title: string;
+        };
+        /** SlotsOut */
+        SlotsOut: {
+            /** Activity */
+            activity: components["schemas"]["SlotOut"][];
+            /** Announcement */
+            announcement: components["schemas"]["SlotOut"][];
+            /** Banner */
+            banner: components["schemas"]["SlotOut"][];
+            /** Feed */
+            feed: components["schemas"]["SlotOut"][];
+            /** Hot Product */
+            hot_product: components["schemas"]["SlotOut"][];
+        };
+        /** SmsCodeIn */
+        SmsCodeIn: {
+            /** Captcha Answer */
+            captcha_answer: string;
+            /** Captcha Id */
+            captcha_id: string;
+            /** Phone */
+            phone: string;
+            /**
+             * Purpose
+             * @enum {string}
+             */
+            purpose: "register" | "login" | "reset" | "institution";
+        };
+        /** SmsCodeSentOut */
+        SmsCodeSentOut: {
+            /** Message */
+            message: string;
+            /** Resend After Seconds */
+            resend_after_seconds: number;
+        };
+        /** SmsLoginIn */
+        SmsLoginIn: {
+            /** Code */
+            code: string;
+            /** Phone */
+            phone: string;
+        };
+        /** SourceIn */
+        SourceIn: {
+            /**
+             * Department
+             * @default
+             */
+            department: string;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /** Json Fields */
+            json_fields?: {
+                [key: string]: string;
+            };
+            /**
+             * Json Items
+             * @default
+             */
+            json_items: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "html_list" | "rss" | "json";
+            /**
+             * Level
+             * @default district
+             * @enum {string}
+             */
+            level: "national" | "provincial" | "city" | "district";
+            /**
+             * Link Pattern
+             * @default
+             */
+            link_pattern: string;
+            /**
+             * Max Items
+             * @default 20
+             */
+            max_items: number;
+            /** Name */
+            name: string;
+            /** Url */
+            url: string;
+        };
+        /** SourceOut */
+        SourceOut: {
+            /** Department */
+            department: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Json Fields */
+            json_fields: {
+                [key: string]: string;
+            };
+            /** Json Items */
+            json_items: string;
+            /** Kind */
+            kind: string;
+            /** Kind Label */
+            kind_label: string;
+            /** Last Run At */
+            last_run_at: string | null;
+            /**
+             * Last Status
+             * @default
+             */
+            last_status: string;
+            /** Level */
+            level: string;
+            /** Link Pattern */
+            link_pattern: string;
+            /** Max Items */
+            max_items: number;
+            /** Name */
+            name: string;
+            /** Url */
+            url: string;
+        };
+        /** StaffIn */
+        StaffIn: {
+            /** Name */
+            name: string;
+            /** Organisation Id */
+            organisation_id: number;
+            /** Phone */
+            phone: string;
+            /**
+             * Role
+             * @default district_staff
+             */
+            role: string;
+            /**
+             * Title
+             * @default
+             */
+            title: string;
+            /**
+             * Username
+             * @default
+             */
+            username: string;
+        };
+        /** SubscriptionIn */
+        SubscriptionIn: {
+            /** Departments */
+            departments?: string[];
+            /** Levels */
+            levels?: ("national" | "provincial" | "city" | "district")[];
+            /** Tag Ids */
+            tag_ids?: number[];
+        };
+        /** SubscriptionOut */
+        SubscriptionOut: {
+            /** Departments */
+            departments: string[];
+            /** Levels */
+            levels: string[];
+            /** Tags */
+            tags: components["schemas"]["TagOut"][];
+        };
+        /** SuggestOut */
+        SuggestOut: {
+            /** Items */
+            items: string[];
+        };
         /** SwitchOrgIn */
         SwitchOrgIn: {
             /** Organisation Id */
             organisation_id: number;
+        };
+        /** TagAdminOut */
+        TagAdminOut: {
+            /** Category */
+            category: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /**
+             * Policy Count
+             * @default 0
+             */
+            policy_count: number;
+            /** Sort */
+            sort: number;
+        };
+        /** TagIn */
+        TagIn: {
+            /**
+             * Category
+             * @default
+             */
+            category: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /**
+             * Kind
+             * @default basic
+             * @enum {string}
+             */
+            kind: "basic" | "advanced";
+            /** Name */
+            name: string;
+            /**
+             * Sort
+             * @default 0
+             */
+            sort: number;
+        };
+        /** TagOut */
+        TagOut: {
+            /** Category */
+            category: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+        };
+        /** TotpDisableIn */
+        TotpDisableIn: {
+            /** Code */
+            code: string;
+            /**
+             * Password
+             * @default
+             */
+            password: string;
+        };
+        /** TotpSetupOut */
+        TotpSetupOut: {
+            /** Otpauth Uri */
+            otpauth_uri: string;
+            /** Secret */
+            secret: string;
+        };
+        /** TotpStatusOut */
+        TotpStatusOut: {
+            /** Enrolled */
+            enrolled: boolean;
+            /** Required */
+            required: boolean;
+        };
+        /** UserFilter */
+        UserFilter: {
+            /** Organisation Id */
+            organisation_id?: number | null;
+            /**
+             * Q
+             * @description 用户名、姓名或手机号
+             */
+            q?: string | null;
+            /** Role Id */
+            role_id?: number | null;
+        };
+        /** UserOut */
+        UserOut: {
+            /**
+             * Assignments
+             * @default []
+             */
+            assignments: components["schemas"]["AssignmentOut"][];
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /** Last Login */
+            last_login: string | null;
+            /**
+             * Memberships
+             * @default []
+             */
+            memberships: {
+                [key: string]: unknown;
+            }[];
+            /** Name */
+            name: string;
+            /** Phone */
+            phone: string;
+            /**
+             * Security Profiles
+             * @default []
+             */
+            security_profiles: {
+                [key: string]: unknown;
+            }[];
+            /** Username */
+            username: string;
         };
     };
     responses: never;
@@ -375,6 +8069,340 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    qifu_access_api_revoke_assignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                assignment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_access_audit_api_check_chain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainOut"];
+                };
+            };
+        };
+    };
+    qifu_access_audit_api_list_logins: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                /** @description 对象名称、操作人或请求编号 */
+                q?: string | null;
+                /** @description 动作（前缀匹配） */
+                action?: string | null;
+                actor_id?: number | null;
+                object_type?: string | null;
+                object_id?: string | null;
+                outcome?: string | null;
+                ip?: string | null;
+                /** @description 起始时间（含） */
+                start?: string | null;
+                /** @description 结束时间（不含） */
+                end?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LoginOut_"];
+                };
+            };
+        };
+    };
+    qifu_access_audit_api_export_logins: {
+        parameters: {
+            query?: {
+                /** @description 对象名称、操作人或请求编号 */
+                q?: string | null;
+                /** @description 动作（前缀匹配） */
+                action?: string | null;
+                actor_id?: number | null;
+                object_type?: string | null;
+                object_id?: string | null;
+                outcome?: string | null;
+                ip?: string | null;
+                /** @description 起始时间（含） */
+                start?: string | null;
+                /** @description 结束时间（不含） */
+                end?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_access_audit_api_list_operations: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                /** @description 对象名称、操作人或请求编号 */
+                q?: string | null;
+                /** @description 动作（前缀匹配） */
+                action?: string | null;
+                actor_id?: number | null;
+                object_type?: string | null;
+                object_id?: string | null;
+                outcome?: string | null;
+                ip?: string | null;
+                /** @description 起始时间（含） */
+                start?: string | null;
+                /** @description 结束时间（不含） */
+                end?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditOut_"];
+                };
+            };
+        };
+    };
+    qifu_access_audit_api_export_operations: {
+        parameters: {
+            query?: {
+                /** @description 对象名称、操作人或请求编号 */
+                q?: string | null;
+                /** @description 动作（前缀匹配） */
+                action?: string | null;
+                actor_id?: number | null;
+                object_type?: string | null;
+                object_id?: string | null;
+                outcome?: string | null;
+                ip?: string | null;
+                /** @description 起始时间（含） */
+                start?: string | null;
+                /** @description 结束时间（不含） */
+                end?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_access_audit_api_get_operation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_get_catalogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_list_dictionaries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DictionaryOut"][];
+                };
+            };
+        };
+    };
+    qifu_access_api_create_dictionary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DictionaryIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DictionaryOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_dictionary_items: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DictionaryOptionOut"][];
+                };
+            };
+        };
+    };
+    qifu_access_api_update_dictionary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dictionary_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DictionaryIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DictionaryOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_delete_dictionary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dictionary_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     qifu_orgs_api_list_enterprises: {
         parameters: {
             query?: {
@@ -406,6 +8434,31 @@ export interface operations {
             };
         };
     };
+    qifu_orgs_api_export_enterprises: {
+        parameters: {
+            query?: {
+                /** @description 名称或信用代码关键字 */
+                q?: string | null;
+                town_id?: number | null;
+                /** @description 行业代码前缀 */
+                industry?: string | null;
+                certification?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     qifu_orgs_api_get_enterprise: {
         parameters: {
             query?: never;
@@ -424,6 +8477,96 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EnterpriseOut"];
+                };
+            };
+        };
+    };
+    qifu_orgs_api_list_ledgers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerOut"][];
+                };
+            };
+        };
+    };
+    qifu_orgs_api_create_ledger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LedgerIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerOut"];
+                };
+            };
+        };
+    };
+    qifu_orgs_api_update_ledger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ledger_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LedgerIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_online_users: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnlineSessionOut"][];
                 };
             };
         };
@@ -448,6 +8591,916 @@ export interface operations {
             };
         };
     };
+    qifu_orgs_api_create_organisation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganisationIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganisationOut"];
+                };
+            };
+        };
+    };
+    qifu_orgs_api_update_organisation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organisation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganisationUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganisationOut"];
+                };
+            };
+        };
+    };
+    qifu_orgs_api_delete_organisation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organisation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_orgs_api_move_organisation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organisation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MoveIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganisationOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_list_parameters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParameterOut"][];
+                };
+            };
+        };
+    };
+    qifu_access_api_create_parameter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ParameterIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParameterOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_update_parameter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                parameter_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ParameterIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParameterOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_delete_parameter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                parameter_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_access_api_list_profiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileOut"][];
+                };
+            };
+        };
+    };
+    qifu_access_api_create_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_update_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                profile_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_delete_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                profile_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_access_api_list_roles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleOut"][];
+                };
+            };
+        };
+    };
+    qifu_access_api_create_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_get_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                role_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_update_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                role_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_delete_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                role_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_access_api_copy_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                role_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RoleCopyIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoleOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_detach_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                link_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_access_api_list_users: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                /** @description 用户名、姓名或手机号 */
+                q?: string | null;
+                organisation_id?: number | null;
+                role_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_UserOut_"];
+                };
+            };
+        };
+    };
+    qifu_access_api_get_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_set_user_active: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActiveIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_assign_role: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_set_default_organisation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganisationRefIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_add_membership: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MembershipIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_attach_profile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileLinkIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+        };
+    };
+    qifu_access_api_reset_user_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordResetOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_new_captcha: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaptchaOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_my_certification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyCertificationOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_submit_certification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Company Name */
+                    company_name: string;
+                    /**
+                     * Consent
+                     * @default false
+                     */
+                    consent?: boolean;
+                    /**
+                     * Consent Version
+                     * @default
+                     */
+                    consent_version?: string;
+                    /** Credit Code */
+                    credit_code: string;
+                    /** Legal Rep Id Number */
+                    legal_rep_id_number: string;
+                    /** Legal Rep Name */
+                    legal_rep_name: string;
+                    /** Licence */
+                    licence?: string | null;
+                    /** Town Id */
+                    town_id: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyCertificationOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_my_licence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_list_certifications: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                status?: string | null;
+                /** @description 企业名称或信用代码 */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CertificationOut_"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_get_certification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_approve_certification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_certification_licence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_reject_certification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_request_more_certification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_consent_text: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentTextOut"];
+                };
+            };
+        };
+    };
     qifu_accounts_api_csrf: {
         parameters: {
             query?: never;
@@ -466,6 +9519,148 @@ export interface operations {
             };
         };
     };
+    qifu_accounts_api_onboarding_list_institution_applications: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                status?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InstitutionApplicationOut_"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_apply_institution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Contact Name */
+                    contact_name: string;
+                    /** Credit Code */
+                    credit_code: string;
+                    /**
+                     * Introduction
+                     * @default
+                     */
+                    introduction?: string;
+                    /** Kind */
+                    kind: string;
+                    /** Licence */
+                    licence?: string | null;
+                    /** Name */
+                    name: string;
+                    /** Phone */
+                    phone: string;
+                    /** Sms Code */
+                    sms_code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstitutionAppliedOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_approve_institution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstitutionApplicationOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_institution_licence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_reject_institution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstitutionApplicationOut"];
+                };
+            };
+        };
+    };
     qifu_accounts_api_login: {
         parameters: {
             query?: never;
@@ -476,6 +9671,54 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LoginIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_login_sms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SmsLoginIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_login_totp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondFactorIn"];
             };
         };
         responses: {
@@ -505,6 +9748,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    qifu_accounts_api_logout_everywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountOut"];
+                };
             };
         };
     };
@@ -572,6 +9835,3672 @@ export interface operations {
             };
         };
     };
+    qifu_accounts_api_change_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChangeIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_reset_password: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetIn"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_accounts_api_login_policy: {
+        parameters: {
+            query?: {
+                username?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginPolicyOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_my_sessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionOut"][];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_revoke_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_accounts_api_send_sms_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SmsCodeIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SmsCodeSentOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_create_staff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountCreatedOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_list_operators: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OperatorOut_"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_create_operator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OperatorIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountCreatedOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_disable_operator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_enable_operator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_reset_operator: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordIssuedOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_totp_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpStatusOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_totp_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondFactorIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpStatusOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_totp_disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpDisableIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpStatusOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_totp_setup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpSetupOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_towns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganisationBrief"][];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_force_logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_unlock_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountOut"];
+                };
+            };
+        };
+    };
+    qifu_content_api_list_articles: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                kind?: ("news" | "notice" | "activity" | "guide" | "faq") | null;
+                q?: string | null;
+                category?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ArticleOut_"];
+                };
+            };
+        };
+    };
+    qifu_content_api_get_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleDetail"];
+                };
+            };
+        };
+    };
+    qifu_content_api_sign_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignupIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupOut"];
+                };
+            };
+        };
+    };
+    qifu_content_api_cancel_signup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupOut"];
+                };
+            };
+        };
+    };
+    qifu_content_api_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedItem"][];
+                };
+            };
+        };
+    };
+    qifu_content_api_home: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HomeOut"];
+                };
+            };
+        };
+    };
+    qifu_content_api_get_image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                image_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_content_api_intro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntroOut"];
+                };
+            };
+        };
+    };
+    qifu_content_api_manage_articles: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                kind?: ("news" | "notice" | "activity" | "guide" | "faq") | null;
+                q?: string | null;
+                category?: string | null;
+                status?: ("draft" | "published" | "archived") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ArticleOut_"];
+                };
+            };
+        };
+    };
+    qifu_content_api_create_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleDetail"];
+                };
+            };
+        };
+    };
+    qifu_content_api_manage_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleDetail"];
+                };
+            };
+        };
+    };
+    qifu_content_api_update_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ArticleIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleDetail"];
+                };
+            };
+        };
+    };
+    qifu_content_api_delete_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_content_api_archive_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleOut"];
+                };
+            };
+        };
+    };
+    qifu_content_api_publish_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArticleOut"];
+                };
+            };
+        };
+    };
+    qifu_content_api_article_signups: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SignupOut_"];
+                };
+            };
+        };
+    };
+    qifu_content_api_upload_image: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * Alt
+                     * @default
+                     */
+                    alt?: string;
+                    /**
+                     * File
+                     * Format: binary
+                     */
+                    file?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageOut"];
+                };
+            };
+        };
+    };
+    qifu_content_api_save_intro: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntroIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntroOut"];
+                };
+            };
+        };
+    };
+    qifu_content_api_manage_slots: {
+        parameters: {
+            query?: {
+                placement?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotAdminOut"][];
+                };
+            };
+        };
+    };
+    qifu_content_api_create_slot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlotIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotAdminOut"];
+                };
+            };
+        };
+    };
+    qifu_content_api_reorder_slots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReorderIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotAdminOut"][];
+                };
+            };
+        };
+    };
+    qifu_content_api_update_slot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlotIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotAdminOut"];
+                };
+            };
+        };
+    };
+    qifu_content_api_delete_slot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slot_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_content_api_my_signups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupOut"][];
+                };
+            };
+        };
+    };
+    qifu_content_api_slots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlotsOut"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_government_list: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                q?: string | null;
+                /** @description 状态，多个用逗号分隔 */
+                status?: string | null;
+                kind?: ("credit" | "mortgage" | "guarantee" | "insurance" | "equity") | null;
+                loan_kind?: ("first" | "renewal") | null;
+                institution_id?: number | null;
+                submitted_from?: string | null;
+                submitted_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FinApplicationOut_"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_apply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinApplyIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_export_applications: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                /** @description 状态，多个用逗号分隔 */
+                status?: string | null;
+                kind?: ("credit" | "mortgage" | "guarantee" | "insurance" | "equity") | null;
+                loan_kind?: ("first" | "renewal") | null;
+                institution_id?: number | null;
+                submitted_from?: string | null;
+                submitted_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_finance_api_government_stats: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                /** @description 状态，多个用逗号分隔 */
+                status?: string | null;
+                kind?: ("credit" | "mortgage" | "guarantee" | "insurance" | "equity") | null;
+                loan_kind?: ("first" | "renewal") | null;
+                institution_id?: number | null;
+                submitted_from?: string | null;
+                submitted_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinLoanStatsOut"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_government_detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_download: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+                file_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_finance_api_incoming: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                q?: string | null;
+                /** @description 状态，多个用逗号分隔 */
+                status?: string | null;
+                kind?: ("credit" | "mortgage" | "guarantee" | "insurance" | "equity") | null;
+                loan_kind?: ("first" | "renewal") | null;
+                institution_id?: number | null;
+                submitted_from?: string | null;
+                submitted_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FinApplicationOut_"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_export_incoming: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                /** @description 状态，多个用逗号分隔 */
+                status?: string | null;
+                kind?: ("credit" | "mortgage" | "guarantee" | "insurance" | "equity") | null;
+                loan_kind?: ("first" | "renewal") | null;
+                institution_id?: number | null;
+                submitted_from?: string | null;
+                submitted_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_finance_api_incoming_detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinNoteIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinApproveIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_disburse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinDisburseIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinReasonIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_request_materials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinRequiredNoteIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_list_own_products: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                q?: string | null;
+                kind?: ("credit" | "mortgage" | "guarantee" | "insurance" | "equity") | null;
+                institution_id?: number | null;
+                /** @description 需要的金额（元），只列出额度覆盖它的产品 */
+                amount?: number | string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FinProductDetail_"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_create_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinProductIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinProductDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_get_own_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinProductDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_update_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinProductIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinProductDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_list_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinProductDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_unlist_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinProductDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_my_applications: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                q?: string | null;
+                /** @description 状态，多个用逗号分隔 */
+                status?: string | null;
+                kind?: ("credit" | "mortgage" | "guarantee" | "insurance" | "equity") | null;
+                loan_kind?: ("first" | "renewal") | null;
+                institution_id?: number | null;
+                submitted_from?: string | null;
+                submitted_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FinApplicationOut_"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_my_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinReasonIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_supply_materials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FinSupplyIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_list_products: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                q?: string | null;
+                kind?: ("credit" | "mortgage" | "guarantee" | "insurance" | "equity") | null;
+                institution_id?: number | null;
+                /** @description 需要的金额（元），只列出额度覆盖它的产品 */
+                amount?: number | string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_FinProductOut_"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_get_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinProductDetail"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_product_eligibility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinEligibilityOut"];
+                };
+            };
+        };
+    };
+    qifu_finance_api_upload_material: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * File
+                     * Format: binary
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FinUploadOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_government_applications: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                /** @description 编号、产品或企业名称 */
+                q?: string | null;
+                /** @description 状态，多个用逗号分隔 */
+                status?: string | null;
+                subsidy_status?: string | null;
+                programme_id?: number | null;
+                institution_id?: number | null;
+                category_id?: number | null;
+                submitted_from?: string | null;
+                submitted_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MarketApplicationOut_"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_apply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketApplyIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_export_applications: {
+        parameters: {
+            query?: {
+                /** @description 编号、产品或企业名称 */
+                q?: string | null;
+                /** @description 状态，多个用逗号分隔 */
+                status?: string | null;
+                subsidy_status?: string | null;
+                programme_id?: number | null;
+                institution_id?: number | null;
+                category_id?: number | null;
+                submitted_from?: string | null;
+                submitted_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_marketplace_api_applications_government_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_download_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+                file_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_list_categories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketCategoryNode"][];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_create_category: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketCategoryIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketCategoryOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_list_all_categories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketCategoryNode"][];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_update_category: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                category_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketCategoryIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketCategoryOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_delete_category: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                category_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_category_survey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                category_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketSurveyOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_my_favourites: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MarketProductOut_"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_incoming_applications: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                /** @description 编号、产品或企业名称 */
+                q?: string | null;
+                /** @description 状态，多个用逗号分隔 */
+                status?: string | null;
+                subsidy_status?: string | null;
+                programme_id?: number | null;
+                institution_id?: number | null;
+                category_id?: number | null;
+                submitted_from?: string | null;
+                submitted_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MarketApplicationOut_"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_export_incoming: {
+        parameters: {
+            query?: {
+                /** @description 编号、产品或企业名称 */
+                q?: string | null;
+                /** @description 状态，多个用逗号分隔 */
+                status?: string | null;
+                subsidy_status?: string | null;
+                programme_id?: number | null;
+                institution_id?: number | null;
+                category_id?: number | null;
+                submitted_from?: string | null;
+                submitted_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_marketplace_api_applications_incoming_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketNoteIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_cancel_incoming: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketReasonIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_complete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketNoteIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_decline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketReasonIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_upload_evidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * File
+                     * Format: binary
+                     */
+                    file?: string;
+                    /**
+                     * Label
+                     * @default
+                     */
+                    label?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketFileOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_delete_evidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+                file_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_marketplace_api_applications_start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketNoteIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_list_own_products: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                /** @description 关键词 */
+                q?: string | null;
+                category_id?: number | null;
+                institution_id?: number | null;
+                delivery?: ("online" | "offline") | null;
+                free?: boolean | null;
+                subsidy?: boolean | null;
+                sort?: ("newest" | "popular" | "rating" | "price") | null;
+                status?: ("pending" | "rejected" | "listed" | "unlisted") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MarketOwnProductOut_"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_create_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketProductIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketOwnProductOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_get_own_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketOwnProductOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_update_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketProductIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketOwnProductOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_relist_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketOwnProductOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_unlist_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketUnlistIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketOwnProductOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_institution_ratings: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MarketRatingOut_"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_reply_rating: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rating_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketReplyIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketRatingOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_my_applications: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                /** @description 编号、产品或企业名称 */
+                q?: string | null;
+                /** @description 状态，多个用逗号分隔 */
+                status?: string | null;
+                subsidy_status?: string | null;
+                programme_id?: number | null;
+                institution_id?: number | null;
+                category_id?: number | null;
+                submitted_from?: string | null;
+                submitted_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MarketApplicationOut_"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_my_application: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_cancel_mine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketReasonIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketNoteIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_rate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketRateIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_reopen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketReasonIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_list_products: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                /** @description 关键词 */
+                q?: string | null;
+                category_id?: number | null;
+                institution_id?: number | null;
+                delivery?: ("online" | "offline") | null;
+                free?: boolean | null;
+                subsidy?: boolean | null;
+                sort?: ("newest" | "popular" | "rating" | "price") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MarketProductOut_"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_get_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketProductDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_favourite_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketFavouriteOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_unfavourite_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketFavouriteOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_product_ratings: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MarketRatingOut_"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_subsidies_list_programmes: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MarketProgrammeOut_"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_subsidies_create_programme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketProgrammeIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketProgrammeOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_subsidies_get_programme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketProgrammeOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_subsidies_update_programme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                programme_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketProgrammeIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketProgrammeOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_list_reviews: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MarketReviewItemOut_"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_review_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketOwnProductOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_catalogue_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                revision_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketReviewIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketReviewItemOut"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_subsidy_queue: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                /** @description 编号、产品或企业名称 */
+                q?: string | null;
+                /** @description 状态，多个用逗号分隔 */
+                status?: string | null;
+                subsidy_status?: string | null;
+                programme_id?: number | null;
+                institution_id?: number | null;
+                category_id?: number | null;
+                submitted_from?: string | null;
+                submitted_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MarketApplicationOut_"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_refuse_subsidy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketReasonIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_verify_subsidy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketNoteIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketApplicationDetail"];
+                };
+            };
+        };
+    };
+    qifu_marketplace_api_applications_upload_material: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * File
+                     * Format: binary
+                     */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketUploadOut"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_list_deliveries: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                send_id?: number | null;
+                channel?: ("inapp" | "sms" | "wechat" | "email") | null;
+                state?: string | null;
+                /** @description 接收地址关键字 */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MsgDeliveryOut_"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_list_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgEventOut"][];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_list_messages: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                /** @description 消息类别 */
+                category?: string | null;
+                /** @description 是否已读 */
+                is_read?: boolean | null;
+                /** @description 标题或内容关键字 */
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MsgMessageOut_"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_read_all: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MsgReadAllIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgCountOut"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_unread: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgUnreadOut"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_get_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgMessageOut"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_delete_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_messaging_api_read_message: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgMessageOut"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_get_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgPreferenceOut"][];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_put_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MsgPreferencesIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgPreferenceOut"][];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_list_pushes: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                send_id?: number | null;
+                channel?: ("inapp" | "sms" | "wechat" | "email") | null;
+                ok?: boolean | null;
+                provider?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MsgPushOut_"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_save_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MsgRuleIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgEventOut"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_list_sends: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                status?: string | null;
+                kind?: string | null;
+                q?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MsgSendOut_"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_create_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MsgSendIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgSendDetailOut"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_upload_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * File
+                     * Format: binary
+                     */
+                    file: string;
+                    /**
+                     * Kind
+                     * @enum {string}
+                     */
+                    kind: "phones" | "credit_codes";
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgListUploadOut"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_get_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                send_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgSendDetailOut"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_cancel_send: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                send_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgSendDetailOut"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_list_templates: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                channel?: ("inapp" | "sms" | "wechat" | "email") | null;
+                /** @description 编码或名称关键字 */
+                q?: string | null;
+                /** @description 包含历史版本 */
+                include_history?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MsgTemplateOut_"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_create_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MsgTemplateIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgTemplateOut"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_get_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgTemplateOut"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_template_active: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MsgTemplateActiveIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgTemplateOut"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_template_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgTemplateOut"][];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_new_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                template_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MsgTemplateVersionIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgTemplateOut"];
+                };
+            };
+        };
+    };
     qifu_core_api_ping: {
         parameters: {
             query?: never;
@@ -608,6 +13537,823 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SiteOut"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_list_policies: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                /** @description 关键词（标题、文号、摘要、正文） */
+                q?: string | null;
+                level?: ("national" | "provincial" | "city" | "district") | null;
+                department?: string | null;
+                /** @description 标签 ID */
+                tag?: number | null;
+                /** @description 行业代码（GB/T 4754，门类字母或大类代码） */
+                industry?: string | null;
+                support_type?: ("grant" | "reward" | "tax" | "finance" | "qualification" | "talent" | "service" | "other") | null;
+                status?: ("draft" | "in_review" | "published" | "expired" | "withdrawn") | null;
+                /** @description 只看当前可申报 */
+                open_now?: boolean;
+                origin?: ("manual" | "collected") | null;
+                sort?: "relevance" | "date";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PolicyCard_"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_download_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_policies_api_fact_catalogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FactOut"][];
+                };
+            };
+        };
+    };
+    qifu_policies_api_manage_download: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_policies_api_delete_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                attachment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_policies_api_manage_list: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+                /** @description 关键词（标题、文号、摘要、正文） */
+                q?: string | null;
+                level?: ("national" | "provincial" | "city" | "district") | null;
+                department?: string | null;
+                /** @description 标签 ID */
+                tag?: number | null;
+                /** @description 行业代码（GB/T 4754，门类字母或大类代码） */
+                industry?: string | null;
+                support_type?: ("grant" | "reward" | "tax" | "finance" | "qualification" | "talent" | "service" | "other") | null;
+                status?: ("draft" | "in_review" | "published" | "expired" | "withdrawn") | null;
+                /** @description 只看当前可申报 */
+                open_now?: boolean;
+                origin?: ("manual" | "collected") | null;
+                sort?: "relevance" | "date";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PolicyCard_"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_create_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyAdminDetail"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_manage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyAdminDetail"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_update_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyAdminDetail"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_delete_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_policies_api_approve_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyAdminDetail"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_upload_attachment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /**
+                     * File
+                     * Format: binary
+                     */
+                    file?: string;
+                    /**
+                     * Title
+                     * @default
+                     */
+                    title?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentOut"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_reject_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyAdminDetail"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_reopen_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyAdminDetail"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_submit_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyAdminDetail"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_withdraw_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyAdminDetail"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_review_queue: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PolicyCard_"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_validate_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleOut"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_list_sources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceOut"][];
+                };
+            };
+        };
+    };
+    qifu_policies_api_create_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SourceIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceOut"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_update_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SourceIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceOut"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_delete_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_policies_api_run_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_list_runs: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                source_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RunOut_"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_list_tags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagAdminOut"][];
+                };
+            };
+        };
+    };
+    qifu_policies_api_create_tag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagAdminOut"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_update_tag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagAdminOut"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_delete_tag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tag_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_policies_api_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OptionsOut"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_my_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionOut"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_save_subscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SubscriptionIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionOut"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_suggest: {
+        parameters: {
+            query?: {
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestOut"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_get_policy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PolicyDetail"];
+                };
+            };
+        };
+    };
+    qifu_policies_api_check_eligibility: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                policy_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EligibilityOut"];
                 };
             };
         };
