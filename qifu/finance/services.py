@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from qifu.content import services as content_services
 from qifu.core import audit, requestinfo
 from qifu.core.errors import ApiError, Conflict, RuleViolation
 from qifu.core.files_models import StoredFile
@@ -246,6 +247,8 @@ def apply(*, enterprise, product: FinancialProduct, data: dict[str, Any]) -> Loa
         institution_people(app.institution),
         {"number": app.number, "product": app.product_name, "enterprise": enterprise.name, "amount": str(amount)},
     )
+    # The portal's anonymised "latest activity" line, written in the same transaction as the application.
+    content_services.record_activity("finance", enterprise.name, "申请了", product.name)
     return app
 
 

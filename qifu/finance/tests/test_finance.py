@@ -216,3 +216,17 @@ def test_amount_and_term_must_fit_the_product(cast, api, bank, product):
     assert _apply(owner, product, term_months=48).json()["code"] == "finance.term_out_of_range"
     api(bank.admin).post(f"finance/institution/products/{product['id']}/unlist")
     assert _apply(owner, product).status_code == 404  # unlisted products are not found for applying
+
+
+def test_application_appears_anonymised_in_the_activity_feed(cast, api, bank, product):
+    from qifu.content.models import ActivityItem
+    from qifu.core import tenancy
+
+    response = _apply(api(cast.enterprise_owner), product)
+    assert response.status_code == 201, response.content
+    with tenancy.tenant_scope(cast.tenant):
+        item = ActivityItem.objects.get(category="finance")
+    assert item.subject == product["name"] and item.action == "申请了"
+    assert item.actor != cast.enterprise_a.name and "*" in item.actor
+    feed = api(None).get("content/home").json()["feed"]
+    assert any(product["name"] in line["text"] and cast.enterprise_a.name not in line["text"] for line in feed)

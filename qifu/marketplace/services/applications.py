@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from qifu.content import services as content_services
 from qifu.core import audit, requestinfo
 from qifu.core.errors import ApiError, Conflict, RuleViolation
 from qifu.core.files_models import StoredFile
@@ -133,6 +134,8 @@ def apply(*, enterprise, product: Product, data: dict[str, Any]) -> Application:
     audit.record("marketplace.application.submit", app, changes=audit.diff({}, audit.snapshot(app)))
     deadline = timezone.localtime(app.accept_deadline).strftime("%Y-%m-%d %H:%M")
     notify(events.APPLICATION_SUBMITTED, institution_people(app.institution), _context(app, deadline=deadline))
+    # The portal's anonymised "latest activity" line, written in the same transaction as the application.
+    content_services.record_activity("service", enterprise.name, "申请了", product.name)
     return app
 
 
