@@ -22,6 +22,7 @@ exists for the event; admins override them per event (``EventRule``).
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 from dataclasses import dataclass, field
@@ -48,7 +49,8 @@ class Event:
 REGISTRY: dict[str, Event] = {}
 
 
-def placeholders(text: str) -> set[str]:
+@functools.lru_cache(maxsize=512)
+def placeholders(text: str) -> frozenset[str]:
     """The ``{name}`` placeholders of a template text (format-string syntax)."""
     names = set()
     try:
@@ -63,7 +65,7 @@ def placeholders(text: str) -> set[str]:
                 # a width like {x:>999999999} would make rendering allocate without bound
                 raise ValueError(f"模板占位符 {{{name}}} 不能带格式说明或转换")
             names.add(name)
-    return names
+    return frozenset(names)
 
 
 def define(
