@@ -6,6 +6,8 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from qifu.core.schemas import ReasonIn  # noqa: F401  (re-exported for this app's API)
+
 
 class LoginIn(Schema):
     username: str = Field(..., min_length=1, max_length=150, description="用户名或手机号")
@@ -193,10 +195,6 @@ class CertificationFilter(Schema):
 class ApproveIn(Schema):
     note: str = Field("", max_length=500)
     revoke_other: bool = False
-
-
-class ReasonIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=500)
 
 
 class InstitutionApplyIn(Schema):

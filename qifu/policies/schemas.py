@@ -7,6 +7,8 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from qifu.core.schemas import ReasonIn  # noqa: F401  (re-exported for this app's API)
+
 LevelCode = Literal["national", "provincial", "city", "district"]
 SupportCode = Literal["grant", "reward", "tax", "finance", "qualification", "talent", "service", "other"]
 
@@ -130,10 +132,6 @@ class PolicyIn(Schema):
 
 class CommentIn(Schema):
     comment: str = Field("", max_length=500)
-
-
-class ReasonIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=500)
 
 
 class RuleIn(Schema):

@@ -7416,7 +7416,10 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
-        /** ReasonIn */
+        /**
+         * ReasonIn
+         * @description A decision that must say why (reject, withdraw, request more material).
+         */
         ReasonIn: {
             /** Reason */
             reason: string;

@@ -40,3 +40,24 @@ def test_committed_contract_matches_the_code():
 def test_permission_registry_declares_labels():
     for code, perm in permissions.REGISTRY.items():
         assert perm.label and perm.capability in CAPABILITY_TAGS, code
+
+
+def test_schema_names_are_unique():
+    """ninja names contract components by class name and silently keeps one of two namesakes."""
+    from collections import defaultdict
+
+    from ninja import Schema
+
+    import qifu.api  # noqa: F401  (mounts every router, importing every schema)
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    places = defaultdict(set)
+    for cls in subclasses(Schema):
+        if cls.__module__.startswith("qifu."):
+            places[cls.__name__].add(f"{cls.__module__}.{cls.__qualname__}")
+    clashes = {name: sorted(where) for name, where in places.items() if len(where) > 1}
+    assert not clashes, f"schema class names used twice (rename one, e.g. with the capability as prefix): {clashes}"
