@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.db.migrations.operations.base import Operation
 from django.db.models import FloatField, QuerySet
@@ -169,7 +170,8 @@ def _create_sql(vendor: str, name: str, fields: tuple[str, ...]) -> list[str]:
     if vendor == "sqlite":
         columns = ", ".join(fields)
         return [f"CREATE VIRTUAL TABLE \"{table}\" USING fts5(tenant_id UNINDEXED, {columns}, tokenize='unicode61')"]
-    raise NotImplementedError(f"full-text search is not available on {vendor}")  # only PG and SQLite are supported
+    # The architecture supports exactly PostgreSQL and SQLite; anything else is a deployment error.
+    raise ImproperlyConfigured(f"full-text search needs PostgreSQL or SQLite, not {vendor}")
 
 
 class CreateSearchIndex(Operation):
