@@ -254,13 +254,7 @@ def force_logout(request, user_id: int):
     summary="解除登录锁定",
 )
 def unlock_user(request, user_id: int):
-    from qifu.accounts import throttle
-    from qifu.core import audit
-
-    user = _tenant_user(request, user_id)
-    count = throttle.unlock(request.tenant, f"user:{user.pk}")
-    audit.record("identity.unlock", user, changes={"locks": {"after": count}})
-    return {"count": count}
+    return {"count": services.unlock_user(request.tenant, _tenant_user(request, user_id))}
 
 
 # --- TOTP --------------------------------------------------------------------------------------------

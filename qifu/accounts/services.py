@@ -258,3 +258,11 @@ def reset_password(request, phone: str, code: str, new_password: str) -> None:
         passwords.set_password(user, new_password, action="identity.password.reset")
         sessions.end_sessions(user, UserSession.EndReason.PASSWORD)
         throttle.unlock(tenant, _lock_identity(user, user.username))
+
+
+@transaction.atomic
+def unlock_user(tenant, user: User) -> int:
+    """An admin lifts a user's login lock early; returns how many locks were lifted."""
+    count = throttle.unlock(tenant, f"user:{user.pk}")
+    audit.record("identity.unlock", user, changes={"locks": {"after": count}})
+    return count

@@ -197,3 +197,17 @@ def test_policy_endpoint(cast, client, mode, settings):
     body = client().get("auth/policy").json()
     assert body["captcha"] == mode and body["captcha_required"] is (mode == "always")
     assert body["password_min_length"] == 10
+
+
+def test_admin_lifts_a_lock_early(cast, client, clock, settings, api):
+    settings.QIFU_LOGIN_CAPTCHA = "off"
+    settings.QIFU_LOCKOUT_IP_THRESHOLD = 100
+    for n in range(5):
+        login(client(ip=f"10.6.0.{n}"), "ent-owner", "Wrong#Passw0rd")
+    assert login(client(ip="10.6.1.1"), "ent-owner", cast.password).status_code == 429
+    # Another tenant's admin cannot see the account at all.
+    assert api(cast.outsider).post(f"auth/users/{cast.enterprise_owner.id}/unlock").status_code == 404
+    lifted = api(cast.tenant_admin).post(f"auth/users/{cast.enterprise_owner.id}/unlock")
+    assert lifted.status_code == 200 and lifted.json()["count"] >= 1
+    assert AuditEntry.objects.filter(action="identity.unlock", object_id=str(cast.enterprise_owner.id)).count() == 1
+    assert login(client(ip="10.6.1.2"), "ent-owner", cast.password).status_code == 200

@@ -131,6 +131,7 @@ export interface OnlineSession {
 export const listOnline = () => api.get<OnlineSession[]>(`${A}/online-users`)
 // Ending a user's sessions belongs to identity (C1); the console calls its operation.
 export const forceLogout = (userId: number) => api.post<{ count: number }>(`/api/v1/auth/users/${userId}/force-logout`)
+export const unlockUser = (userId: number) => api.post<{ count: number }>(`/api/v1/auth/users/${userId}/unlock`)
 export const setUserActive = (userId: number, isActive: boolean) =>
   api.post<UserRow>(`${A}/users/${userId}/active`, { is_active: isActive })
 export const resetUserPassword = (userId: number) =>
