@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import File, Query
+from ninja import File, Query, Status
 from ninja.files import UploadedFile
 
 from qifu.core import files
@@ -129,7 +129,7 @@ def list_own_products(request, page: Query[PageQuery], filters: Query[FinProduct
     "/institution/products", permission=PRODUCT_MANAGE, response={201: FinProductDetail}, summary="发布金融产品"
 )
 def create_product(request, payload: FinProductIn):
-    return 201, services.save_product(_institution(request.ctx), None, payload.dict())
+    return Status(201, services.save_product(_institution(request.ctx), None, payload.dict()))
 
 
 def _own(request, product_id: int) -> FinancialProduct:
@@ -186,7 +186,7 @@ def list_product(request, product_id: int):
 def upload_material(request, file: File[UploadedFile]):
     _enterprise(request.ctx)
     stored = services.upload_material(file)
-    return 201, {"id": stored.pk, "name": stored.original_name, "size": stored.size}
+    return Status(201, {"id": stored.pk, "name": stored.original_name, "size": stored.size})
 
 
 @router.post("/applications", permission=APPLY, response={201: FinApplicationDetail}, summary="申请融资")
@@ -194,7 +194,7 @@ def apply(request, payload: FinApplyIn):
     enterprise = _enterprise(request.ctx)
     product = request.ctx.get_or_404(selectors.live_products(), permission=PUBLIC, pk=payload.product_id)
     app = services.apply(enterprise=enterprise, product=product, data=payload.dict())
-    return 201, _detail(_reload(app), ENTERPRISE)
+    return Status(201, _detail(_reload(app), ENTERPRISE))
 
 
 @router.get("/my/applications", permission=APPLY, response=Page[FinApplicationOut], summary="我的融资申请")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import File, Form, Query
+from ninja import File, Form, Query, Status
 from ninja.files import UploadedFile
 
 from qifu.core import files
@@ -79,7 +79,7 @@ def _mine(request, application_id: int) -> Application:
 def upload_material(request, file: File[UploadedFile]):
     acting_enterprise(request.ctx)
     stored = services.upload_material(file)
-    return 201, {"id": stored.pk, "name": stored.original_name, "size": stored.size}
+    return Status(201, {"id": stored.pk, "name": stored.original_name, "size": stored.size})
 
 
 @router.post("/applications", permission=APPLY, response={201: MarketApplicationDetail}, summary="申请服务产品")
@@ -88,7 +88,7 @@ def apply(request, payload: MarketApplyIn):
     # Listed products are public; the enterprise's own data scope does not apply to them.
     product = request.ctx.get_or_404(selectors.live_products(), permission=PUBLIC, pk=payload.product_id)
     app = services.apply(enterprise=enterprise, product=product, data=payload.dict())
-    return 201, _detail(_reload(app), ENTERPRISE)
+    return Status(201, _detail(_reload(app), ENTERPRISE))
 
 
 @router.get("/my/applications", permission=APPLY, response=Page[MarketApplicationOut], summary="我的服务申请")
@@ -232,7 +232,7 @@ def upload_evidence(request, application_id: int, file: File[UploadedFile] = Non
     if file is None:
         raise ApiError("file.missing", "请选择要上传的文件", status=422)
     stored = files.save_upload(file, purpose=services.EVIDENCE_PURPOSE)
-    return 201, services.add_evidence(app, stored, label=label)
+    return Status(201, services.add_evidence(app, stored, label=label))
 
 
 @router.delete(
@@ -248,7 +248,7 @@ def delete_evidence(request, application_id: int, file_id: int):
     if item is None:
         raise NotFound()
     services.remove_evidence(app, item)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/institution/ratings", permission=PROCESS, response=Page[MarketRatingOut], summary="本机构收到的评价")

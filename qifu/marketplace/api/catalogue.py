@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Query
+from ninja import Query, Status
 
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import PUBLIC
@@ -52,7 +52,7 @@ def list_all_categories(request):
 
 @router.post("/categories", permission=CATEGORY_MANAGE, response={201: MarketCategoryOut}, summary="新增服务类别")
 def create_category(request, payload: MarketCategoryIn):
-    return 201, services.save_category(None, payload.dict())
+    return Status(201, services.save_category(None, payload.dict()))
 
 
 @router.put(
@@ -76,7 +76,7 @@ def update_category(request, category_id: int, payload: MarketCategoryIn):
 )
 def delete_category(request, category_id: int):
     services.delete_category(request.ctx.get_or_404(Category.objects.all(), pk=category_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
@@ -201,7 +201,7 @@ def list_own_products(request, page: Query[PageQuery], filters: Query[MarketOwnP
 )
 def create_product(request, payload: MarketProductIn):
     institution = acting_institution(request.ctx)
-    return 201, _own(services.create_product(institution, payload.dict()), request)
+    return Status(201, _own(services.create_product(institution, payload.dict()), request))
 
 
 @router.get(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
-from ninja import Query
+from ninja import Query, Status
 
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.marketplace.api.base import router
@@ -28,7 +28,7 @@ def list_programmes(request, page: Query[PageQuery]):
 @router.post("/programmes", permission=PROGRAMME_MANAGE, response={201: MarketProgrammeOut}, summary="新建服务补贴计划")
 def create_programme(request, payload: MarketProgrammeIn):
     programme = services.save_programme(None, payload.dict())
-    return 201, _programmes().get(pk=programme.pk)
+    return Status(201, _programmes().get(pk=programme.pk))
 
 
 @router.get(
