@@ -4,7 +4,8 @@ Measures in one run, with wrk:
   (a) a cached anonymous portal read       GET /api/v1/platform/site
   (b) an authenticated, scoped, paginated list GET /api/v1/access/enterprises?page=2&size=20 (town staff)
   (c) the bare framework ceiling, no database GET /api/v1/platform/ping
-and prints requests/s, p50 and p99 for each and the ratios (a)/(c), (b)/(c).
+and prints requests/s, p50 and p99 for each and the ratios (a)/(c), (b)/(c); then
+  (d) the seeds' "500 concurrent users": (b) with every connection pausing ~5 s between requests.
 The load generator shares the machine's cores with the server: compare ratios, not absolutes.
 """
 
@@ -71,8 +72,18 @@ def to_ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def run_wrk(path: str, connections: int, duration: int, cookie: str | None = None) -> dict:
+THINK_SCRIPT = ROOT / "bench" / "results" / "think.lua"
+
+
+def run_wrk(path: str, connections: int, duration: int, cookie: str | None = None, think_ms: int = 0) -> dict:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    if think_ms:
+        # Each connection is a person who pauses between clicks: uniform 0.5x–1.5x of the mean.
+        THINK_SCRIPT.parent.mkdir(exist_ok=True)
+        THINK_SCRIPT.write_text(
+            f"function delay() return math.random({think_ms // 2}, {think_ms * 3 // 2}) end\n", encoding="utf-8"
+        )
+        cmd += ["-s", str(THINK_SCRIPT)]
     if cookie:
         cmd += ["-H", f"Cookie: {cookie}"]
     cmd.append(f"http://127.0.0.1:{PORT}{path}")
@@ -97,6 +108,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--think-ms", type=int, default=5000, help="mean pause between one user's requests in (d)")
     args = parser.parse_args()
 
     why = reachable()
@@ -142,6 +154,10 @@ def main() -> int:
         for name, (path, auth) in targets.items():
             run_wrk(path, 50, 3, auth)  # warm-up: connections, caches, query plans
             results[name] = run_wrk(path, args.connections, args.duration, auth)
+        # (d) the seeds' "500 concurrent users": the scoped list again, each user thinking between requests.
+        results["d_users_thinking"] = run_wrk(
+            targets["b_scoped_list"][0], args.connections, max(args.duration, 30), cookie, think_ms=args.think_ms
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -158,6 +174,11 @@ def main() -> int:
         )
     print(f"ratio (a)/(c) = {results['a_cached_portal']['rps'] / ceiling:.2f}")
     print(f"ratio (b)/(c) = {results['b_scoped_list']['rps'] / ceiling:.2f}")
+    d = results["d_users_thinking"]
+    print(
+        f"(d) {args.connections} users on the scoped list, {args.think_ms / 1000:.1f} s mean think time: "
+        f"{d['rps']:.0f} req/s, p50 {d['p50_ms']:.0f} ms, p99 {d['p99_ms']:.0f} ms"
+    )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "http_load.json").write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
