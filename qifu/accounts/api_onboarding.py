@@ -35,7 +35,7 @@ from qifu.accounts.schemas import (
     ReasonIn,
     StaffIn,
 )
-from qifu.core.errors import NotFound, RuleViolation
+from qifu.core.errors import ApiError, NotFound
 from qifu.core.files import file_response
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import AUTHENTICATED, PUBLIC
@@ -74,13 +74,17 @@ def _applications():
     ).prefetch_related("events")
 
 
-def _my_enterprise(request):
-    from qifu.orgs.models import Enterprise
+def _my_institution(request):
+    return request.ctx.acting_institution(
+        approved_only=True,
+        code="identity.not_institution",
+        message="请先切换到已入驻的服务机构再管理子账号",
+        status=422,
+    )
 
-    enterprise = Enterprise.objects.filter(organisation=request.ctx.organisation).first()
-    if enterprise is None:
-        raise RuleViolation("identity.not_enterprise", "请先切换到需要认证的企业")
-    return enterprise
+
+def _my_enterprise(request):
+    return request.ctx.acting_enterprise(code="identity.not_enterprise", message="请先切换到需要认证的企业", status=422)
 
 
 # --- enterprise side ------------------------------------------------------------------------------
@@ -319,13 +323,13 @@ def operator_out(user: User, organisation) -> dict:
 
 @router.get("/subaccounts", permission=SUBACCOUNT_MANAGE, response=Page[OperatorOut], summary="本机构子账号")
 def list_operators(request, page: Query[PageQuery]):
-    institution = institutions.institution_of(request.ctx.organisation)
+    institution = _my_institution(request)
     return paginate(institutions.operators(institution), page, lambda u: operator_out(u, institution.organisation))
 
 
 @router.post("/subaccounts", permission=SUBACCOUNT_MANAGE, response=AccountCreatedOut, summary="创建经办人子账号")
 def create_operator(request, payload: OperatorIn):
-    institution = institutions.institution_of(request.ctx.organisation)
+    institution = _my_institution(request)
     user, initial = institutions.create_operator(
         institution, name=payload.name, phone=payload.phone, role=payload.role, title=payload.title
     )
@@ -334,8 +338,8 @@ def create_operator(request, payload: OperatorIn):
 
 def _operator(request, user_id: int):
     try:
-        institution = institutions.institution_of(request.ctx.organisation)
-    except RuleViolation:
+        institution = _my_institution(request)
+    except ApiError:
         # Not acting for an institution: no sub-account is within reach (404, not a hint).
         raise NotFound()
     return institution, institutions.operator(institution, user_id)

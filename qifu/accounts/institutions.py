@@ -163,16 +163,6 @@ def reject(app: InstitutionApplication, reviewer, reason: str) -> InstitutionApp
 # --- sub-accounts -------------------------------------------------------------------------------
 
 
-def institution_of(organisation):
-    """The institution the current organisation is, or a refusal."""
-    from qifu.orgs.models import Institution
-
-    institution = Institution.objects.filter(organisation=organisation).first() if organisation else None
-    if institution is None or institution.status != Institution.Status.APPROVED:
-        raise RuleViolation("identity.not_institution", "请先切换到已入驻的服务机构再管理子账号")
-    return institution
-
-
 def operators(institution):
     """Accounts of the institution other than its admins."""
     from qifu.access.models import RoleAssignment

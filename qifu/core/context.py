@@ -14,7 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Model, Q, QuerySet
 
-from qifu.core.errors import NotFound
+from qifu.core.errors import ApiError, NotFound
 
 # Data scope kinds (数据范围), the same vocabulary as RuoYi / EBS MOAC.
 SCOPE_ALL = "all"  # 全部
@@ -159,6 +159,39 @@ class RequestContext:
     def scoped(self, queryset: QuerySet, permission: str | None = None) -> QuerySet:
         q = self.scope_filter(queryset.model, permission)
         return queryset if q is None else queryset.filter(q)
+
+    # -- who the user acts for --------------------------------------------------------------
+    def acting_enterprise(
+        self, *, code: str = "auth.enterprise_required", message: str = "请以企业身份登录后操作", status: int = 403
+    ):
+        """The enterprise whose organisation the user currently acts for, else a refusal.
+
+        Capabilities pass their own code and message; the lookup is the same everywhere. Read
+        fresh on every call: a service earlier in the same request may have changed the row."""
+        enterprise = self._acting_row("Enterprise", "enterprise")
+        if enterprise is None:
+            raise ApiError(code, message, status=status)
+        return enterprise
+
+    def acting_institution(
+        self,
+        *,
+        approved_only: bool = False,
+        code: str = "auth.institution_required",
+        message: str = "请以服务机构身份登录后操作",
+        status: int = 403,
+    ):
+        """The institution the user currently acts for (optionally only an approved one), else a refusal."""
+        institution = self._acting_row("Institution", "institution")
+        if institution is None or (approved_only and institution.status != "approved"):
+            raise ApiError(code, message, status=status)
+        return institution
+
+    def _acting_row(self, model_name: str, kind: str):
+        org = self.organisation
+        if org is None or org.kind != kind:
+            return None
+        return apps.get_model("orgs", model_name).objects.filter(organisation_id=org.pk).first()
 
     def get_or_404(self, queryset: QuerySet, permission: str | None = None, **lookup) -> Any:
         """One object inside the tenant and the data scope, else 404 (never 403: no enumeration)."""

@@ -6,7 +6,7 @@ from ninja import File, Query, Status
 from ninja.files import UploadedFile
 
 from qifu.core import files
-from qifu.core.errors import Forbidden, NotFound
+from qifu.core.errors import NotFound
 from qifu.core.exports import xlsx_response
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import AUTHENTICATED, PUBLIC
@@ -61,17 +61,11 @@ EXPORT_COLUMNS = [
 
 
 def _enterprise(ctx):
-    org = ctx.organisation
-    if org is None or org.kind != "enterprise" or not hasattr(org, "enterprise"):
-        raise Forbidden("请以企业身份登录后操作", code="finance.enterprise_required")
-    return org.enterprise
+    return ctx.acting_enterprise(code="finance.enterprise_required")
 
 
 def _institution(ctx):
-    org = ctx.organisation
-    if org is None or org.kind != "institution" or not hasattr(org, "institution"):
-        raise Forbidden("请以金融机构身份登录后操作", code="finance.institution_required")
-    return org.institution
+    return ctx.acting_institution(code="finance.institution_required", message="请以金融机构身份登录后操作")
 
 
 def _detail(app: LoanApplication, side: str) -> LoanApplication:

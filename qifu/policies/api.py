@@ -119,10 +119,9 @@ def get_policy(request, policy_id: int):
 )
 def check_eligibility(request, policy_id: int):
     policy = request.ctx.get_or_404(Policy.objects.all(), pk=policy_id, status__in=selectors.PUBLIC_STATUSES)
-    org = request.ctx.organisation
-    enterprise = getattr(org, "enterprise", None) if org is not None else None
-    if enterprise is None:
-        raise RuleViolation("policies.no_enterprise", "请先切换到企业身份（或完成企业认证）后再自检")
+    enterprise = request.ctx.acting_enterprise(
+        code="policies.no_enterprise", message="请先切换到企业身份（或完成企业认证）后再自检", status=422
+    )
     return selectors.eligibility(policy, enterprise)
 
 
