@@ -47,3 +47,9 @@ def acting(user: Any = None, organisation_id: int | None = None, request_id: str
         yield
     finally:
         _info.reset(token)
+
+
+def acting_user():
+    """The signed-in user behind the current request or job, or None (anonymous, system)."""
+    user = _info.get().user
+    return user if getattr(user, "is_authenticated", False) else None

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from qifu.content import services as content_services
-from qifu.core import audit, requestinfo
+from qifu.core import audit, requestinfo, statemachine
 from qifu.core.errors import ApiError, Conflict, RuleViolation
 from qifu.core.files_models import StoredFile
 from qifu.core.richtext import sanitize
@@ -32,9 +32,7 @@ MATERIAL_PURPOSE = "finance-material"
 FINANCE_KINDS = ("bank", "guarantor", "insurer", "other")
 
 
-def _actor():
-    user = requestinfo.get().user
-    return user if getattr(user, "is_authenticated", False) else None
+_actor = requestinfo.acting_user
 
 
 # -- financial products ----------------------------------------------------------------------------
@@ -125,29 +123,19 @@ def _lock(app: LoanApplication) -> LoanApplication:
 
 def _move(app: LoanApplication, action: str, side: str, *, note: str = "", **fields) -> LoanApplication:
     label, sources, target = TRANSITIONS[(action, side)]
-    if app.status not in sources:
-        raise RuleViolation(
-            "finance.application_state",
-            f"申请当前状态为「{app.get_status_display()}」，不能{label}",
-            detail={"status": app.status, "action": action},
-        )
-    before = audit.snapshot(app)
-    previous = app.status
-    app.status = target
-    for name, value in fields.items():
-        setattr(app, name, value)
-    app.save()
-    LoanEvent.objects.create(
-        application=app,
+    return statemachine.apply(
+        app,
         action=action,
-        side=side,
-        from_status=previous,
-        to_status=target,
-        note=note[:300],
-        actor=_actor(),
+        label=label,
+        sources=sources,
+        target=target,
+        error_code="finance.application_state",
+        audit_action=f"finance.application.{action}",
+        event_model=LoanEvent,
+        event_fields={"application": app, "side": side},
+        note=note,
+        **fields,
     )
-    audit.record(f"finance.application.{action}", app, changes=audit.diff(before, audit.snapshot(app)))
-    return app
 
 
 def _tell_enterprise(app: LoanApplication, note: str = "") -> None:

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from qifu.content import services as content_services
-from qifu.core import audit, requestinfo
+from qifu.core import audit, requestinfo, statemachine
 from qifu.core.errors import ApiError, Conflict, RuleViolation
 from qifu.core.files_models import StoredFile
 from qifu.marketplace import events, forms
@@ -28,9 +28,7 @@ EVIDENCE_PURPOSE = "marketplace-evidence"
 MAX_EVIDENCE = 20
 
 
-def _actor():
-    user = requestinfo.get().user
-    return user if getattr(user, "is_authenticated", False) else None
+_actor = requestinfo.acting_user
 
 
 def _context(app: Application, **extra) -> dict[str, Any]:
@@ -55,29 +53,19 @@ def _lock(app: Application) -> Application:
 def _move(app: Application, action: str, side: str, *, note: str = "", **fields) -> Application:
     """Check the transition table, change the state, record timeline and audit."""
     t = transition(action, side)
-    if app.status not in t.sources:
-        raise RuleViolation(
-            "marketplace.application_state",
-            f"申请当前状态为「{app.get_status_display()}」，不能{t.label}",
-            detail={"status": app.status, "action": action},
-        )
-    before = audit.snapshot(app)
-    previous = app.status
-    app.status = t.target
-    for name, value in fields.items():
-        setattr(app, name, value)
-    app.save()
-    ApplicationEvent.objects.create(
-        application=app,
+    return statemachine.apply(
+        app,
         action=action,
-        side=side,
-        from_status=previous,
-        to_status=t.target,
-        note=note[:300],
-        actor=_actor(),
+        label=t.label,
+        sources=t.sources,
+        target=t.target,
+        error_code="marketplace.application_state",
+        audit_action=f"marketplace.application.{action}",
+        event_model=ApplicationEvent,
+        event_fields={"application": app, "side": side},
+        note=note,
+        **fields,
     )
-    audit.record(f"marketplace.application.{action}", app, changes=audit.diff(before, audit.snapshot(app)))
-    return app
 
 
 def _progress(app: Application, recipients) -> None:

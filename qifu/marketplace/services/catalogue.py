@@ -285,5 +285,4 @@ def unfavourite(user, product: Product) -> bool:
 def _actor():
     from qifu.core import requestinfo
 
-    user = requestinfo.get().user
-    return user if getattr(user, "is_authenticated", False) else None
+    return requestinfo.acting_user()
