@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from qifu.core import tenancy
+from qifu.core import requestinfo, tenancy
 from qifu.core.audit_models import AuditChainHead, AuditEntry  # noqa: F401  (registered with this app)
 from qifu.core.jobs_models import JobRun  # noqa: F401
 
@@ -80,6 +80,12 @@ class TenantOwned(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
+        # Who: the signed-in user of the request or job (requestinfo), unless the caller set it.
+        user = requestinfo.acting_user()
+        if user is not None:
+            if self._state.adding and self.created_by_id is None:
+                self.created_by = user
+            self.updated_by = user
         if self.tenant_id is None:
             self.tenant = tenancy.current_tenant()
         else:

@@ -76,7 +76,7 @@ def save_product(institution, product: FinancialProduct | None, data: dict[str, 
     creating = product is None
     if not creating:
         product = FinancialProduct.objects.select_for_update().get(pk=product.pk)
-    product = product or FinancialProduct(institution=institution, created_by=_actor())
+    product = product or FinancialProduct(institution=institution)
     before = {} if creating else audit.snapshot(product)
     for name, value in cleaned.items():
         setattr(product, name, value)
@@ -163,9 +163,7 @@ def _reason(text: str, what: str) -> str:
 def upload_material(upload) -> StoredFile:
     from qifu.core import files
 
-    stored = files.save_upload(upload, purpose=MATERIAL_PURPOSE)
-    StoredFile.objects.filter(pk=stored.pk).update(created_by=_actor())
-    return stored
+    return files.save_upload(upload, purpose=MATERIAL_PURPOSE)  # records the uploader as created_by
 
 
 def _attach(app: LoanApplication, materials: list[dict[str, Any]]) -> None:
@@ -224,7 +222,6 @@ def apply(*, enterprise, product: FinancialProduct, data: dict[str, Any]) -> Loa
         contact_name=data["contact_name"].strip(),
         contact_phone=data["contact_phone"].strip(),
         eligibility_status=result.status,
-        created_by=_actor(),  # the "self" data scope (企业员工) finds their own applications by it
     )
     _attach(app, data.get("materials") or [])
     FinancialProduct.objects.filter(pk=product.pk).update(application_count=F("application_count") + 1)

@@ -50,3 +50,21 @@ def test_api_request_from_another_tenant_host_is_refused(cast, api):
 def test_host_selects_the_tenant_for_anonymous_reads(cast, api):
     assert api(None, host="beta.test").get("platform/site").json()["tenant_code"] == "beta"
     assert api(None, host="alpha.test").get("platform/site").json()["tenant_code"] == "alpha"
+
+
+def test_tenant_owned_rows_record_who_created_and_changed_them(cast):
+    from qifu.core import requestinfo
+    from qifu.orgs import services
+    from qifu.orgs.models import Organisation
+
+    with tenancy.tenant_scope(cast.tenant), requestinfo.acting(user=cast.tenant_admin):
+        org = services.create_organisation(name="新建部门", kind=Organisation.Kind.DEPARTMENT)
+    assert org.created_by_id == org.updated_by_id == cast.tenant_admin.id
+    with tenancy.tenant_scope(cast.tenant), requestinfo.acting(user=cast.staff_a):
+        org.name = "改名部门"
+        org.save()
+    org.refresh_from_db()
+    assert (org.created_by_id, org.updated_by_id) == (cast.tenant_admin.id, cast.staff_a.id)
+    with tenancy.tenant_scope(cast.tenant):  # no acting user (a system job): nothing is invented
+        system = services.create_organisation(name="系统部门", kind=Organisation.Kind.DEPARTMENT)
+    assert system.created_by_id is None

@@ -77,10 +77,7 @@ def upload_material(upload) -> StoredFile:
     """Store an application material before applying; remembers the uploader so only they can attach it."""
     from qifu.core import files
 
-    stored = files.save_upload(upload, purpose=MATERIAL_PURPOSE)
-    StoredFile.objects.filter(pk=stored.pk).update(created_by=_actor())
-    stored.created_by = _actor()
-    return stored
+    return files.save_upload(upload, purpose=MATERIAL_PURPOSE)  # records the uploader as created_by
 
 
 # -- enterprise: apply ---------------------------------------------------------------------
@@ -111,7 +108,6 @@ def apply(*, enterprise, product: Product, data: dict[str, Any]) -> Application:
         note=(data.get("note") or "").strip(),
         form_data=form_data,
         accept_deadline=now + dt.timedelta(days=product.accept_days),
-        created_by=_actor(),  # the "self" data scope (企业员工) finds their own applications by it
     )
     for label, stored in materials:
         ApplicationFile.objects.create(application=app, kind=ApplicationFile.Kind.MATERIAL, label=label, file=stored)

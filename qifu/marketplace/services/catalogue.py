@@ -132,7 +132,7 @@ def create_product(institution, data: dict[str, Any]) -> Product:
     if institution.status != "approved":
         raise RuleViolation("marketplace.institution_not_approved", "机构入驻审核通过后才能发布服务产品")
     cleaned = _clean_product(data)
-    product = Product(institution=institution, status=Product.Status.PENDING, created_by=_actor())
+    product = Product(institution=institution, status=Product.Status.PENDING)
     _apply_data(product, cleaned)
     product.save()
     revision = _new_revision(product, cleaned)
