@@ -11,6 +11,7 @@ from qifu.core.exports import xlsx_response
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import AUTHENTICATED, PUBLIC
 from qifu.core.routers import QifuRouter
+from qifu.core.schemas import UploadOut
 from qifu.finance import selectors, services
 from qifu.finance.models import FinancialProduct, LoanApplication
 from qifu.finance.permissions import APPLY, EXPORT, OVERSEE, PROCESS, PRODUCT_MANAGE
@@ -31,7 +32,6 @@ from qifu.finance.schemas import (
     FinReasonIn,
     FinRequiredNoteIn,
     FinSupplyIn,
-    FinUploadOut,
 )
 from qifu.finance.selectors import GOVERNMENT
 from qifu.finance.transitions import ENTERPRISE, INSTITUTION, allowed_actions
@@ -176,7 +176,7 @@ def list_product(request, product_id: int):
 
 
 # -- enterprise -----------------------------------------------------------------------------------------
-@router.post("/uploads/material", permission=APPLY, response={201: FinUploadOut}, summary="上传融资申请材料")
+@router.post("/uploads/material", permission=APPLY, response={201: UploadOut}, summary="上传融资申请材料")
 def upload_material(request, file: File[UploadedFile]):
     _enterprise(request.ctx)
     stored = services.upload_material(file)

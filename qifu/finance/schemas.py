@@ -9,6 +9,8 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from qifu.core.schemas import TimelineEventOut
+
 KINDS = Literal["credit", "mortgage", "guarantee", "insurance", "equity"]
 MONEY = Field(..., gt=0, le=Decimal("999999999999.99"), decimal_places=2)
 
@@ -189,22 +191,6 @@ class FinFileOut(Schema):
         return obj.file.size
 
 
-class FinEventOut(Schema):
-    id: int
-    action: str
-    side: str
-    from_status: str
-    to_status: str
-    note: str
-    actor_name: str
-    created_at: dt.datetime
-
-    @staticmethod
-    def resolve_actor_name(obj) -> str:
-        actor = obj.actor
-        return (getattr(actor, "name", "") or getattr(actor, "username", "")) if actor else "系统"
-
-
 class FinApplicationDetail(FinApplicationOut):
     purpose: str
     contact_name: str
@@ -218,7 +204,7 @@ class FinApplicationDetail(FinApplicationOut):
     accepted_at: dt.datetime | None
     decided_at: dt.datetime | None
     files: list[FinFileOut]
-    events: list[FinEventOut]
+    events: list[TimelineEventOut]
     side: str = ""
     actions: list[str] = Field(default_factory=list)
     suggested_loan_kind: str = ""
@@ -230,12 +216,6 @@ class FinApplicationDetail(FinApplicationOut):
     @staticmethod
     def resolve_events(obj) -> list:
         return _rows(obj.events)
-
-
-class FinUploadOut(Schema):
-    id: int
-    name: str
-    size: int
 
 
 class FinLoanStatsOut(Schema):

@@ -9,6 +9,8 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from qifu.core.schemas import TimelineEventOut
+
 
 def _rows(related) -> list:
     """A related manager's rows; field-ruled objects hand related managers over as lists already."""
@@ -258,28 +260,6 @@ class MarketFileOut(Schema):
         return obj.file.content_type
 
 
-class MarketUploadOut(Schema):
-    id: int
-    name: str
-    size: int
-
-
-class MarketEventOut(Schema):
-    id: int
-    action: str
-    side: str
-    from_status: str
-    to_status: str
-    note: str
-    actor_name: str
-    created_at: dt.datetime
-
-    @staticmethod
-    def resolve_actor_name(obj) -> str:
-        actor = obj.actor
-        return (getattr(actor, "name", "") or getattr(actor, "username", "")) if actor else "系统"
-
-
 class MarketApplicationOut(Schema):
     id: int
     number: str
@@ -338,7 +318,7 @@ class MarketApplicationDetail(MarketApplicationOut):
     confirmed_at: dt.datetime | None
     verified_at: dt.datetime | None
     files: list[MarketFileOut]
-    events: list[MarketEventOut]
+    events: list[TimelineEventOut]
     rating: MarketRatingBrief | None = None
     survey: MarketSurveyOut | None = None
     side: str = ""

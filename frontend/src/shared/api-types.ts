@@ -4352,7 +4352,7 @@ export interface components {
             /** Enterprise Name */
             enterprise_name: string;
             /** Events */
-            events: components["schemas"]["FinEventOut"][];
+            events: components["schemas"]["TimelineEventOut"][];
             /** Files */
             files: components["schemas"]["FinFileOut"][];
             /** Id */
@@ -4523,28 +4523,6 @@ export interface components {
             status: string;
             /** Status Label */
             status_label: string;
-        };
-        /** FinEventOut */
-        FinEventOut: {
-            /** Action */
-            action: string;
-            /** Actor Name */
-            actor_name: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** From Status */
-            from_status: string;
-            /** Id */
-            id: number;
-            /** Note */
-            note: string;
-            /** Side */
-            side: string;
-            /** To Status */
-            to_status: string;
         };
         /** FinFileOut */
         FinFileOut: {
@@ -4774,15 +4752,6 @@ export interface components {
              * @default
              */
             note: string;
-        };
-        /** FinUploadOut */
-        FinUploadOut: {
-            /** Id */
-            id: number;
-            /** Name */
-            name: string;
-            /** Size */
-            size: number;
         };
         /** HomeOut */
         HomeOut: {
@@ -5019,7 +4988,7 @@ export interface components {
             /** Enterprise Name */
             enterprise_name: string;
             /** Events */
-            events: components["schemas"]["MarketEventOut"][];
+            events: components["schemas"]["TimelineEventOut"][];
             /** Files */
             files: components["schemas"]["MarketFileOut"][];
             /** Form Data */
@@ -5243,28 +5212,6 @@ export interface components {
             rating_prompt: string;
             /** Sort */
             sort: number;
-        };
-        /** MarketEventOut */
-        MarketEventOut: {
-            /** Action */
-            action: string;
-            /** Actor Name */
-            actor_name: string;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** From Status */
-            from_status: string;
-            /** Id */
-            id: number;
-            /** Note */
-            note: string;
-            /** Side */
-            side: string;
-            /** To Status */
-            to_status: string;
         };
         /** MarketFavouriteOut */
         MarketFavouriteOut: {
@@ -5879,15 +5826,6 @@ export interface components {
              * @default
              */
             reason: string;
-        };
-        /** MarketUploadOut */
-        MarketUploadOut: {
-            /** Id */
-            id: number;
-            /** Name */
-            name: string;
-            /** Size */
-            size: number;
         };
         /** MeOut */
         MeOut: {
@@ -7993,6 +7931,31 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * TimelineEventOut
+         * @description One row of an entity's timeline (see qifu.core.statemachine).
+         */
+        TimelineEventOut: {
+            /** Action */
+            action: string;
+            /** Actor Name */
+            actor_name: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** From Status */
+            from_status: string;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string;
+            /** Side */
+            side: string;
+            /** To Status */
+            to_status: string;
+        };
         /** TotpDisableIn */
         TotpDisableIn: {
             /** Code */
@@ -8016,6 +7979,18 @@ export interface components {
             enrolled: boolean;
             /** Required */
             required: boolean;
+        };
+        /**
+         * UploadOut
+         * @description A stored upload, as returned right after it was accepted.
+         */
+        UploadOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Size */
+            size: number;
         };
         /** UserFilter */
         UserFilter: {
@@ -11590,7 +11565,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FinUploadOut"];
+                    "application/json": components["schemas"]["UploadOut"];
                 };
             };
         };
@@ -12932,7 +12907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MarketUploadOut"];
+                    "application/json": components["schemas"]["UploadOut"];
                 };
             };
         };

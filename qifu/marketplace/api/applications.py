@@ -10,6 +10,7 @@ from qifu.core.errors import ApiError, NotFound
 from qifu.core.exports import xlsx_response
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import AUTHENTICATED, PUBLIC
+from qifu.core.schemas import UploadOut
 from qifu.marketplace import selectors
 from qifu.marketplace.api.base import acting_enterprise, acting_institution, router
 from qifu.marketplace.models import Application, ApplicationFile, Rating
@@ -25,7 +26,6 @@ from qifu.marketplace.schemas import (
     MarketRatingOut,
     MarketReasonIn,
     MarketReplyIn,
-    MarketUploadOut,
 )
 from qifu.marketplace.services import applications as services
 from qifu.marketplace.services import ratings as rating_services
@@ -73,9 +73,7 @@ def _mine(request, application_id: int) -> Application:
     return request.ctx.get_or_404(selectors.applications(ENTERPRISE).filter(enterprise=enterprise), pk=application_id)
 
 
-@router.post(
-    "/uploads/material", permission=APPLY, response={201: MarketUploadOut}, summary="上传申请材料（PDF/JPG/PNG）"
-)
+@router.post("/uploads/material", permission=APPLY, response={201: UploadOut}, summary="上传申请材料（PDF/JPG/PNG）")
 def upload_material(request, file: File[UploadedFile]):
     acting_enterprise(request.ctx)
     stored = services.upload_material(file)
