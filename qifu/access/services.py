@@ -497,8 +497,7 @@ def _guard_target(ctx, user) -> None:
 
 @transaction.atomic
 def set_user_active(ctx, user, active: bool):
-    from qifu.accounts import sessions
-    from qifu.accounts.models import UserSession
+    from qifu.accounts import services as account_services
 
     _guard_target(ctx, user)
     if user.is_active == active:
@@ -512,26 +511,13 @@ def set_user_active(ctx, user, active: bool):
         and RoleAssignment.objects.filter(role__code=permissions.TENANT_ADMIN, user=user).exists()
     ):
         raise Conflict("access.last_admin", "这是最后一位租户管理员，不能停用")
-    user.is_active = active
-    user.save(update_fields=["is_active"])
-    if not active:
-        sessions.end_sessions(user, UserSession.EndReason.DISABLED)
-    audit.record(
-        "access.user.enable" if active else "access.user.disable",
-        user,
-        changes={"is_active": {"before": not active, "after": active}},
-    )
-    return user
+    return account_services.set_active(user, active, audit_prefix="access.user")
 
 
 @transaction.atomic
 def reset_user_password(ctx, user) -> str:
     """A temporary password (shown once) that must be changed at the next sign-in; open sessions end."""
-    from qifu.accounts import passwords, sessions
-    from qifu.accounts.models import UserSession
+    from qifu.accounts import services as account_services
 
     _guard_target(ctx, user)
-    initial = passwords.temporary_password()
-    passwords.set_password(user, initial, must_change=True, action="access.user.reset_password")
-    sessions.end_sessions(user, UserSession.EndReason.PASSWORD)
-    return initial
+    return account_services.issue_temporary_password(user, audit_action="access.user.reset_password")

@@ -15,8 +15,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from qifu.accounts import passwords, registration, sessions, sms
-from qifu.accounts.models import InstitutionApplication, User, UserSession
+from qifu.accounts import registration, sms
+from qifu.accounts import services as account_services
+from qifu.accounts.models import InstitutionApplication, User
 from qifu.core import audit, files
 from qifu.core import permissions as P
 from qifu.core.errors import ApiError, Conflict, NotFound, RuleViolation
@@ -214,21 +215,9 @@ def set_operator_active(institution, user: User, active: bool) -> User:
     if elsewhere.exists():
         # The account also serves another organisation; the institution cannot switch it off for them.
         raise RuleViolation("identity.shared_account", "该人员同时属于其他组织，不能停用其账号，请改为移除其角色")
-    user.is_active = active
-    user.save(update_fields=["is_active"])
-    if not active:
-        sessions.end_sessions(user, UserSession.EndReason.DISABLED)
-    audit.record(
-        "identity.subaccount.enable" if active else "identity.subaccount.disable",
-        user,
-        changes={"is_active": {"before": not active, "after": active}},
-    )
-    return user
+    return account_services.set_active(user, active, audit_prefix="identity.subaccount")
 
 
 @transaction.atomic
 def reset_operator_password(institution, user: User) -> str:
-    initial = passwords.temporary_password()
-    passwords.set_password(user, initial, must_change=True, action="identity.subaccount.reset_password")
-    sessions.end_sessions(user, UserSession.EndReason.PASSWORD)
-    return initial
+    return account_services.issue_temporary_password(user, audit_action="identity.subaccount.reset_password")

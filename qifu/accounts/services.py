@@ -266,3 +266,30 @@ def unlock_user(tenant, user: User) -> int:
     count = throttle.unlock(tenant, f"user:{user.pk}")
     audit.record("identity.unlock", user, changes={"locks": {"after": count}})
     return count
+
+
+@transaction.atomic
+def set_active(user: User, active: bool, *, audit_prefix: str) -> User:
+    """Enable or disable an account (disabling ends its sessions). Callers apply their own guards first;
+    the audit action is ``<audit_prefix>.enable`` or ``.disable``."""
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        sessions.end_sessions(user, UserSession.EndReason.DISABLED)
+    audit.record(
+        f"{audit_prefix}.enable" if active else f"{audit_prefix}.disable",
+        user,
+        changes={"is_active": {"before": not active, "after": active}},
+    )
+    return user
+
+
+@transaction.atomic
+def issue_temporary_password(user: User, *, audit_action: str) -> str:
+    """A temporary password (shown once) that must be changed at the next sign-in; open sessions end."""
+    initial = passwords.temporary_password()
+    passwords.set_password(user, initial, must_change=True, action=audit_action)
+    sessions.end_sessions(user, UserSession.EndReason.PASSWORD)
+    return initial
