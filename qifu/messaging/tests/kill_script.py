@@ -78,6 +78,9 @@ def report(send_id: int) -> None:
             Message.objects.filter(send=send).values("user_id").annotate(n=Count("id")).values_list("n", flat=True)
         )
         sms_recorded = Delivery.objects.filter(send=send, channel="sms", state__in=["sent", "delivered"]).count()
+        sms_ids: dict[str, list[int]] = {}
+        for pk, state in Delivery.objects.filter(send=send, channel="sms").values_list("pk", "state").order_by("pk"):
+            sms_ids.setdefault(state, []).append(pk)
         print(
             json.dumps(
                 {
@@ -88,6 +91,7 @@ def report(send_id: int) -> None:
                     "users_with_messages": len(per_user),
                     "max_messages_per_user": max(per_user or [0]),
                     "sms_recorded": sms_recorded,
+                    "sms_ids": sms_ids,  # state -> delivery ids (our OutId at the provider)
                     "users": send.total // 2,
                 }
             )
