@@ -7,7 +7,9 @@ applicant's phone its admin: an existing account of the tenant joins the institu
 by SMS code and sets its password.
 
 Sub-accounts: the institution admin creates, disables, enables and resets operators of
-their own institution and grants only GRANTABLE_ROLES.
+their own institution and grants only GRANTABLE_ROLES. A sub-account is an account that holds
+a grantable role in the institution and no other role anywhere (``operators``); one that also
+belongs to another organisation is neither disabled nor given a new password by the institution.
 """
 
 from __future__ import annotations
@@ -165,16 +167,21 @@ def reject(app: InstitutionApplication, reviewer, reason: str) -> InstitutionApp
 
 
 def operators(institution):
-    """Accounts of the institution other than its admins."""
+    """The sub-accounts the institution admin may manage.
+
+    Holders of a role the institution may grant (GRANTABLE_ROLES) in the institution who hold
+    nothing more anywhere: an account with any other role — a tenant admin, staff, an enterprise
+    owner, the institution's own admins — is not a sub-account, even when it is also a member or
+    an operator here, so the institution admin can neither see nor reset, disable or enable it.
+    """
     from qifu.access.models import RoleAssignment
 
-    admins = RoleAssignment.objects.filter(
-        organisation=institution.organisation, role__code=P.INSTITUTION_ADMIN
-    ).values_list("user_id", flat=True)
+    path = institution.organisation.path
+    granted = RoleAssignment.objects.filter(organisation__path__startswith=path, role__code__in=GRANTABLE_ROLES)
+    beyond = RoleAssignment.objects.exclude(organisation__path__startswith=path, role__code__in=GRANTABLE_ROLES)
     return (
-        User.objects.filter(memberships__organisation=institution.organisation)
-        .exclude(pk__in=list(admins))
-        .distinct()
+        User.objects.filter(tenant=institution.tenant, is_platform_admin=False, pk__in=granted.values("user_id"))
+        .exclude(pk__in=beyond.values("user_id"))
         .order_by("id")
     )
 
@@ -184,6 +191,14 @@ def operator(institution, user_id: int) -> User:
     if user is None:
         raise NotFound()
     return user
+
+
+def _not_shared(institution, user: User, message: str) -> None:
+    """An account that also belongs to another organisation is not the institution's alone: it can
+    neither be switched off nor handed a new password (whoever holds it acts for the others too)."""
+    elsewhere = user.memberships.exclude(organisation__path__startswith=institution.organisation.path)
+    if elsewhere.exists():
+        raise RuleViolation("identity.shared_account", message)
 
 
 def _grantable_role(code: str):
@@ -209,15 +224,15 @@ def create_operator(institution, *, name: str, phone: str, role: str, title: str
 
 @transaction.atomic
 def set_operator_active(institution, user: User, active: bool) -> User:
+    user = operator(institution, user.pk)
     if user.is_active == active:
         return user
-    elsewhere = user.memberships.exclude(organisation__path__startswith=institution.organisation.path)
-    if elsewhere.exists():
-        # The account also serves another organisation; the institution cannot switch it off for them.
-        raise RuleViolation("identity.shared_account", "该人员同时属于其他组织，不能停用其账号，请改为移除其角色")
+    _not_shared(institution, user, "该人员同时属于其他组织，不能停用其账号，请改为移除其角色")
     return account_services.set_active(user, active, audit_prefix="identity.subaccount")
 
 
 @transaction.atomic
 def reset_operator_password(institution, user: User) -> str:
+    user = operator(institution, user.pk)
+    _not_shared(institution, user, "该人员同时属于其他组织，不能由本机构重置其密码，请其本人通过短信找回密码")
     return account_services.issue_temporary_password(user, audit_action="identity.subaccount.reset_password")

@@ -205,3 +205,67 @@ def test_a_shared_account_is_not_disabled_by_one_institution(cast, api, in_tenan
     assert response.status_code == 422
     cast.institution_operator.refresh_from_db()
     assert cast.institution_operator.is_active
+
+
+# --- who is a sub-account (audit of issue 3: escalation through membership) ------------------------
+
+
+def _join_institution(cast, user, role=None):
+    from qifu.access.services import assign_role
+    from qifu.orgs.services import add_member
+
+    add_member(user, cast.institution.organisation)
+    if role is not None:
+        assign_role(user, cast.institution.organisation, cast.roles[role])
+
+
+@pytest.mark.parametrize("who", ["tenant_admin", "enterprise_owner", "staff_a"])
+@pytest.mark.parametrize("with_operator_role", [False, True])
+def test_members_holding_more_than_the_institution_grants_are_not_sub_accounts(
+    cast, api, in_tenant, clock, who, with_operator_role
+):
+    from qifu.core import permissions as P
+
+    victim = getattr(cast, who)
+    _join_institution(cast, victim, P.INSTITUTION_OPERATOR if with_operator_role else None)
+    admin = api(cast.institution_admin)
+    assert victim.id not in {u["id"] for u in admin.get("auth/subaccounts").json()["items"]}
+    for action in ("reset-password", "disable", "enable"):
+        assert admin.post(f"auth/subaccounts/{victim.id}/{action}").status_code == 404
+    victim.refresh_from_db()
+    # Nothing was reset or switched off: the victim's own password still works.
+    assert victim.is_active and not victim.must_change_password and victim.check_password(cast.password)
+
+
+def test_a_plain_member_without_the_operator_role_is_not_a_sub_account(cast, api, in_tenant, clock):
+    newcomer = User.objects.create_user(
+        username="inst-member", password=cast.password, name="普通成员", phone="13688880002", tenant=cast.tenant
+    )
+    _join_institution(cast, newcomer)
+    admin = api(cast.institution_admin)
+    assert admin.post(f"auth/subaccounts/{newcomer.id}/reset-password").status_code == 404
+    assert {u["name"] for u in admin.get("auth/subaccounts").json()["items"]} == {"律所经办人"}
+
+
+def test_the_service_itself_refuses_a_tenant_admin(cast, in_tenant):
+    from qifu.accounts import institutions
+    from qifu.core import permissions as P
+    from qifu.core.errors import NotFound
+
+    _join_institution(cast, cast.tenant_admin, P.INSTITUTION_OPERATOR)
+    with pytest.raises(NotFound):
+        institutions.reset_operator_password(cast.institution, cast.tenant_admin)
+    with pytest.raises(NotFound):
+        institutions.set_operator_active(cast.institution, cast.tenant_admin, False)
+
+
+def test_a_shared_operator_is_listed_but_its_password_is_not_reset(cast, api, in_tenant, clock):
+    from qifu.orgs.services import add_member
+
+    add_member(cast.institution_operator, cast.enterprise_a.organisation)  # a member there, no role
+    admin = api(cast.institution_admin)
+    assert cast.institution_operator.id in {u["id"] for u in admin.get("auth/subaccounts").json()["items"]}
+    response = admin.post(f"auth/subaccounts/{cast.institution_operator.id}/reset-password")
+    assert response.status_code == 422 and response.json()["code"] == "identity.shared_account"
+    cast.institution_operator.refresh_from_db()
+    assert cast.institution_operator.check_password(cast.password)
