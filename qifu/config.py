@@ -37,6 +37,7 @@ class Config:
     huey_immediate: bool
     audit_retention_days: int
     export_max_rows: int
+    trusted_proxy_hops: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -138,6 +139,7 @@ def load() -> Config:
         huey_immediate=_bool("QIFU_HUEY_IMMEDIATE", False, errors),
         audit_retention_days=_int("QIFU_AUDIT_RETENTION_DAYS", 365, errors, minimum=180),
         export_max_rows=_int("QIFU_EXPORT_MAX_ROWS", 50_000, errors, minimum=1),
+        trusted_proxy_hops=_int("QIFU_TRUSTED_PROXY_HOPS", 0, errors, minimum=0),
         errors=errors,
     )
     if production and config.debug:

@@ -160,6 +160,8 @@ QIFU_MAX_UPLOAD_BYTES = CONFIG.max_upload_bytes
 QIFU_DEFAULT_TENANT = CONFIG.default_tenant
 QIFU_AUDIT_RETENTION_DAYS = CONFIG.audit_retention_days
 QIFU_EXPORT_MAX_ROWS = CONFIG.export_max_rows
+# Reverse proxies in front of the web process that append to X-Forwarded-For (0 = none: REMOTE_ADDR).
+QIFU_TRUSTED_PROXY_HOPS = CONFIG.trusted_proxy_hops
 
 # --- i18n ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 import uuid
@@ -15,13 +16,28 @@ from qifu.core.errors import error_response
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def _valid_ip(value: str | None) -> str | None:
+    try:
+        return str(ipaddress.ip_address((value or "").strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind a proxy the deployment sets QIFU_TRUST_X_FORWARDED_FOR; see docs/deployment.md.
-    if getattr(settings, "QIFU_TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
+    """The client's address, always a valid IP or None (it is stored in GenericIPAddressFields).
+
+    With QIFU_TRUSTED_PROXY_HOPS = N > 0 (N reverse proxies in front, each appending the address
+    it received from to X-Forwarded-For, see docs/deployment.md) the N-th entry from the right is
+    the client as our outermost proxy saw it; everything left of it came from the client and is
+    ignored. A header with fewer entries, or a malformed entry, falls back to REMOTE_ADDR.
+    """
+    remote = _valid_ip(request.META.get("REMOTE_ADDR"))
+    hops = getattr(settings, "QIFU_TRUSTED_PROXY_HOPS", 0)
+    if hops > 0:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(forwarded) >= hops:
+            return _valid_ip(forwarded[-hops]) or remote
+    return remote
 
 
 class RequestIdMiddleware:
