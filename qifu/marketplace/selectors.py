@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from qifu.core import search
 from qifu.marketplace.models import (
@@ -72,6 +74,56 @@ def live_products() -> QuerySet[Product]:
 
 def listed_products(filters) -> QuerySet[Product]:
     return products(filters, base=live_products())
+
+
+def favourite_products(user) -> QuerySet[Product]:
+    """The user's favourites, newest first — only products that were approved at least once.
+
+    Pass the page through ``as_public`` before it goes out: a favourite may since have been
+    unlisted and edited, and its columns then hold an edit nobody has reviewed.
+    """
+    approved = ProductRevision.objects.filter(product=OuterRef("pk"), status=ProductRevision.Status.APPROVED)
+    return (
+        Product.objects.filter(favourites__user=user)
+        .filter(Exists(approved))
+        .select_related("category", "institution")
+        .order_by("-favourites__id")
+    )
+
+
+def is_live(product: Product) -> bool:
+    return product.status == Product.Status.LISTED and product.institution.status == "approved"
+
+
+def as_public(items: list[Product]) -> list[Product]:
+    """Products as the public may see them, for lists that also hold products no longer listed.
+
+    A live product is shown as it is (its columns are the approved version, even while an
+    edit waits for review). Any other product is shown as its last approved version and
+    marked unlisted (已下架), so an unreviewed edit never reaches the public. The objects
+    are changed in memory only.
+    """
+    hidden = [p for p in items if not is_live(p)]
+    if not hidden:
+        return items
+    latest: dict[int, ProductRevision] = {}
+    for revision in ProductRevision.objects.filter(product__in=hidden, status=ProductRevision.Status.APPROVED).order_by(
+        "product_id", "number"
+    ):
+        latest[revision.product_id] = revision
+    categories = Category.objects.in_bulk({r.data.get("category_id") for r in latest.values()})
+    for product in hidden:
+        revision = latest.get(product.pk)
+        data = revision.data if revision is not None else {}
+        for name in Product.EDITABLE:
+            if name in data:
+                setattr(product, name, Decimal(str(data[name])) if name == "price" else data[name])
+        if product.category_id not in categories:
+            product.category = Category(pk=product.category_id, name="已停用类别")
+        else:
+            product.category = categories[product.category_id]
+        product.status = Product.Status.UNLISTED
+    return items
 
 
 def pending_revisions() -> QuerySet[ProductRevision]:

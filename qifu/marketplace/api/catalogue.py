@@ -169,8 +169,9 @@ def unfavourite_product(request, product_id: int):
 
 @router.get("/favourites", permission=FAVOURITE, response=Page[MarketProductOut], summary="我的收藏")
 def my_favourites(request, page: Query[PageQuery]):
-    qs = Product.objects.filter(favourites__user=request.ctx.user).select_related("category", "institution")
-    return _with_favourites(request, paginate(qs.order_by("-favourites__id"), page))
+    result = paginate(selectors.favourite_products(request.ctx.user), page)
+    result["items"] = selectors.as_public(list(result["items"]))
+    return _with_favourites(request, result)
 
 
 # -- the institution's own products ------------------------------------------------------------

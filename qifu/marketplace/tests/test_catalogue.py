@@ -260,3 +260,40 @@ def test_scheduled_jobs_are_registered_and_run(cast, api, market):
     with tenancy.tenant_scope(cast.tenant):
         assert Application.objects.get(pk=pk).status == "expired"
     assert JobRun.objects.filter(job="marketplace.expire_unaccepted", status="success").exists()
+
+
+def test_favourites_show_only_the_approved_version(cast, api, market):
+    """An unlisted product edited by its institution must not leak its unreviewed edit to those who favourited it."""
+    owner, inst = api(cast.enterprise_owner), api(cast.institution_admin)
+    pk = market.product.pk
+    owner.post(f"marketplace/products/{pk}/favourite")
+    assert inst.post(f"marketplace/institution/products/{pk}/unlist", {"reason": "暂停服务"}).status_code == 200
+    edited = _body(market, name="未审核的新名称", summary="未审核的简介", price="9999.00", is_free=False)
+    r = inst.put(f"marketplace/institution/products/{pk}", edited)
+    assert r.status_code == 200 and r.json()["status"] == "pending"  # the working copy is the edit now
+
+    favourites = owner.get("marketplace/favourites").json()
+    assert favourites["total"] == 1
+    item = favourites["items"][0]
+    assert (item["name"], item["summary"], item["price"]) == ("合同审查服务", "企业合同法律风险审查", "2000.00")
+    assert item["status"] == "unlisted" and item["favourited"] is True
+    assert "未审核" not in str(favourites)
+    # The public detail stays closed while the edit waits for review.
+    assert api(None).get(f"marketplace/products/{pk}").status_code == 404
+
+    # Once the edit is approved and listed, the favourite shows it.
+    revision = next(i for i in api(cast.staff_a).get("marketplace/reviews").json()["items"] if i["product_id"] == pk)
+    api(cast.staff_a).post(f"marketplace/reviews/{revision['id']}", {"decision": "approve"})
+    item = owner.get("marketplace/favourites").json()["items"][0]
+    assert (item["name"], item["status"]) == ("未审核的新名称", "listed")
+
+
+def test_favourites_of_a_disabled_institution_show_as_unlisted(cast, api, market):
+    from qifu.orgs.models import Institution
+
+    owner = api(cast.enterprise_owner)
+    owner.post(f"marketplace/products/{market.product.pk}/favourite")
+    with tenancy.tenant_scope(cast.tenant):
+        Institution.objects.filter(pk=cast.institution.pk).update(status="disabled")
+    item = owner.get("marketplace/favourites").json()["items"][0]
+    assert (item["name"], item["status"]) == ("合同审查服务", "unlisted")
