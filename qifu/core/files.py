@@ -70,17 +70,22 @@ def save_upload(
     ext, content_type, _ = KINDS[kind]
     name = f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
     stored_name = default_storage.save(name, ContentFile(data))
-    stored = StoredFile.objects.create(
-        purpose=purpose,
-        original_name=(getattr(upload, "name", "") or f"upload.{ext}")[-200:],
-        storage_name=stored_name,
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
-    # Bytes are written before the row: a rollback leaves an unreferenced file on disk
-    # (harmless, never served), never a row pointing at nothing.
-    audit.record("file.upload", stored, changes={"purpose": {"after": purpose}, "size": {"after": len(data)}})
+    # Bytes are written before the row, so a row never points at nothing. If the row cannot be
+    # written the bytes go too; a caller whose own step after this can fail deletes
+    # ``stored.storage_name`` when its transaction rolls back (see marketplace upload_evidence).
+    try:
+        stored = StoredFile.objects.create(
+            purpose=purpose,
+            original_name=(getattr(upload, "name", "") or f"upload.{ext}")[-200:],
+            storage_name=stored_name,
+            content_type=content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        audit.record("file.upload", stored, changes={"purpose": {"after": purpose}, "size": {"after": len(data)}})
+    except BaseException:
+        default_storage.delete(stored_name)
+        raise
     return stored
 
 

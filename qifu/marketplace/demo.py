@@ -213,7 +213,7 @@ def _journey(app, steps, *, owner, operator, staff, rng):
             elif step == "start":
                 applications.start(app, note="已与企业确认服务计划")
             elif step == "evidence":
-                applications.add_evidence(app, applications.upload_material(_pdf("服务报告.pdf")), label="服务报告")
+                applications.upload_evidence(app, _pdf("服务报告.pdf"), label="服务报告")
             elif step == "complete":
                 applications.complete(app, note="服务已交付，请确认")
             elif step == "confirm":

@@ -229,8 +229,7 @@ def upload_evidence(request, application_id: int, file: File[UploadedFile] = Non
     app = _incoming(request, application_id)
     if file is None:
         raise ApiError("file.missing", "请选择要上传的文件", status=422)
-    stored = files.save_upload(file, purpose=services.EVIDENCE_PURPOSE)
-    return Status(201, services.add_evidence(app, stored, label=label))
+    return Status(201, services.upload_evidence(app, file, label=label))
 
 
 @router.delete(

@@ -185,23 +185,41 @@ def start(app: Application, *, note: str = "") -> Application:
     return app
 
 
-@transaction.atomic
-def add_evidence(app: Application, stored: StoredFile, *, label: str = "") -> ApplicationFile:
-    app = _lock(app)
-    if app.status not in (S.IN_SERVICE, S.ACCEPTED):
-        raise RuleViolation("marketplace.application_state", "只有受理后、完成前可以上传服务证明材料")
-    if app.files.filter(kind=ApplicationFile.Kind.EVIDENCE).count() >= MAX_EVIDENCE:
-        raise RuleViolation(
-            "marketplace.evidence_too_many", f"服务证明材料最多 {MAX_EVIDENCE} 份，请删除不需要的后再上传"
-        )
-    item = ApplicationFile.objects.create(
-        application=app, kind=ApplicationFile.Kind.EVIDENCE, label=(label or stored.original_name)[:100], file=stored
-    )
-    audit.record(
-        "marketplace.application.evidence",
-        app,
-        changes={"file": {"after": stored.original_name}, "label": {"after": item.label}},
-    )
+def upload_evidence(app: Application, upload, *, label: str = "") -> ApplicationFile:
+    """Attach a service-evidence file: the state and the limit are checked (on the locked row)
+    before anything is stored, so a refused upload leaves nothing behind. If anything fails
+    after the bytes are written, the transaction rolls back and the bytes are deleted."""
+    from django.core.files.storage import default_storage
+
+    from qifu.core import files
+
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            app = _lock(app)
+            if app.status not in (S.IN_SERVICE, S.ACCEPTED):
+                raise RuleViolation("marketplace.application_state", "只有受理后、完成前可以上传服务证明材料")
+            if app.files.filter(kind=ApplicationFile.Kind.EVIDENCE).count() >= MAX_EVIDENCE:
+                raise RuleViolation(
+                    "marketplace.evidence_too_many", f"服务证明材料最多 {MAX_EVIDENCE} 份，请删除不需要的后再上传"
+                )
+            stored = files.save_upload(upload, purpose=EVIDENCE_PURPOSE)
+            written.append(stored.storage_name)
+            item = ApplicationFile.objects.create(
+                application=app,
+                kind=ApplicationFile.Kind.EVIDENCE,
+                label=(label or stored.original_name)[:100],
+                file=stored,
+            )
+            audit.record(
+                "marketplace.application.evidence",
+                app,
+                changes={"file": {"after": stored.original_name}, "label": {"after": item.label}},
+            )
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
     return item
 
 

@@ -94,7 +94,7 @@ def test_cancellation_releases_and_refusal_releases(cast, api, market):
         app = Application.objects.get(pk=pk)
         from qifu.marketplace.tests.conftest import pdf
 
-        applications.add_evidence(app, applications.upload_material(pdf()), label="报告")
+        applications.upload_evidence(app, pdf(), label="报告")
     operator.post(f"marketplace/institution/applications/{pk}/complete", {})
     owner.post(f"marketplace/my/applications/{pk}/confirm", {})
     owner.post(f"marketplace/my/applications/{pk}/rate", {"score": 2, "reasons": ["响应慢"]})
