@@ -1,7 +1,8 @@
 """Fetching outside URLs without becoming a proxy into the platform's own network (SSRF).
 
 ``fetch(url)`` only speaks http/https, resolves the host name itself and refuses
-private, loopback, link-local, multicast and reserved addresses (unless listed in the
+private, loopback, link-local, multicast and reserved addresses — also when wrapped in an
+IPv6 form (IPv4-mapped, NAT64, 6to4, Teredo; see ``is_public``) — (unless listed in the
 ``QIFU_FETCH_ALLOWED_NETWORKS`` setting), then connects to the *checked* address —
 the name is never resolved a second time, so DNS rebinding cannot swap in an internal
 address between check and connect (TLS still verifies the certificate for the name
@@ -81,9 +82,24 @@ def _allowed_networks() -> list:
     return [ipaddress.ip_network(n, strict=False) for n in configured]
 
 
+# NAT64 (RFC 6052): the well-known prefix carries an IPv4 address in its last 32 bits and
+# reaches exactly that address, so the embedded address is judged; the local-use prefix
+# (RFC 8215) is translated by a site's own gateway to anything, so it is refused.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+
+
 def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    """Whether ``ip`` is an ordinary public address. IPv6 forms that carry or tunnel to an IPv4
+    address are judged by it (IPv4-mapped, NAT64) or refused outright (6to4 2002::/16 and Teredo
+    2001::/32 relays reach whatever the embedded address says; deprecated site-local fec0::/10)."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return is_public(ip.ipv4_mapped)
+        if ip in _NAT64:
+            return is_public(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if ip.sixtofour is not None or ip.teredo is not None or ip in _NAT64_LOCAL or ip.is_site_local:
+            return False
     return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local)
 
 

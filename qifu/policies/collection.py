@@ -6,6 +6,14 @@ Atom feed, or a JSON feed with a field mapping. Every fetch goes through
 styles and event handlers never reach the library). Detail pages are read for the
 meta tags Chinese government sites publish (ArticleTitle, PubDate, ContentSource) with
 fallbacks to <h1>, "发布日期：" lines and the 〔年份〕号 document-number pattern.
+
+A run always ends closed: whatever fails — a fetch, a parser (a feed of 100,000 nested
+``[`` makes ``json.loads`` raise ``RecursionError``), the database — the run row gets its
+status, errors, finish time and audit entry, and the source its ``last_run_at``. A run has a
+total time budget (``QIFU_COLLECT_MAX_SECONDS``); a run still "running" three budgets after it
+started belongs to a killed worker and is closed as failed by the next collection job.
+The staff-written link rule is a regular expression run by the ``regex`` module with a time
+budget, on at most ``MAX_LINKS`` links of at most ``MAX_RULE_INPUT`` characters each.
 """
 
 from __future__ import annotations
@@ -15,14 +23,21 @@ import difflib
 import email.utils
 import json
 import logging
+import os
 import re
+import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
+import regex
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.utils import timezone
 
 from qifu.core import audit, richtext, safe_fetch
+from qifu.core.errors import RuleViolation
 from qifu.policies.models import CollectionRun, CollectionSource, Policy
 
 logger = logging.getLogger(__name__)
@@ -35,6 +50,66 @@ _ISSUER = re.compile(r"(?:发文机关|发布机构|发文单位|发布单位|�
 _CONTENT_HINT = re.compile(r"(article|content|zoom|trs_editor|detail|main-text|textbox|bt_content|pages_content)", re.I)
 _TITLE_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 VOID = {"br", "hr", "img", "meta", "link", "input", "area", "base", "col", "embed", "source", "wbr"}
+
+DEFAULT_RUN_SECONDS = 600  # QIFU_COLLECT_MAX_SECONDS: the whole run of one source
+STALE_AFTER_BUDGETS = 3  # a run "running" this many budgets after its start was orphaned by a killed worker
+MAX_LINKS = 2000  # links of one list page checked against the rule
+MAX_RULE_INPUT = 500  # characters of a URL the rule sees
+RULE_BUDGET_SECONDS = 2.0  # total regex time over one list page
+RULE_PROBE_SECONDS = 0.05  # each probe when a rule is saved
+_RULE_PROBES = (
+    "https://www.example.gov.cn/" + "a" * 400 + "!",
+    "https://www.example.gov.cn/" + "1" * 400 + "/",
+    "https://www.example.gov.cn/" + "1" * 400 + "!",
+    "https://www.example.gov.cn/" + "/art" * 100 + "?id=" + "9" * 60,
+    "https://www.example.gov.cn/" + "-_." * 130,
+)
+
+# The run's clock: deadlines of a run are measured with it (tests replace it to step time).
+_now = time.monotonic
+
+
+def run_limit_seconds() -> int:
+    """The time budget of one source's run: the Django setting, else the environment, else 600."""
+    raw = getattr(settings, "QIFU_COLLECT_MAX_SECONDS", None)
+    if raw is None:
+        raw = os.environ.get("QIFU_COLLECT_MAX_SECONDS", "").strip() or DEFAULT_RUN_SECONDS
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        value = 0
+    if not 10 <= value <= 86400:
+        raise ImproperlyConfigured(f"QIFU_COLLECT_MAX_SECONDS: must be whole seconds from 10 to 86400, got {raw!r}")
+    return value
+
+
+# --------------------------------------------------------------------------- link rules
+def compile_link_rule(pattern: str) -> regex.Pattern | None:
+    """The staff's link rule compiled, or a RuleViolation saying what is wrong with it.
+
+    Python-compatible syntax (``regex`` V0). Besides compiling, the rule is run against a few
+    long URL-like strings under a time limit: a rule that backtracks catastrophically on them
+    (``(a+)+$`` and kin) is refused when saved. At run time every match has a budget as well.
+    """
+    pattern = (pattern or "").strip()
+    if not pattern:
+        return None
+    if len(pattern) > 300:
+        raise RuleViolation("policies.bad_pattern", "链接规则不能超过 300 个字符")
+    try:
+        rule = regex.compile(pattern, regex.V0)
+    except (regex.error, OverflowError, RecursionError) as exc:
+        message = getattr(exc, "msg", None) or exc.__class__.__name__
+        raise RuleViolation("policies.bad_pattern", f"链接规则不是有效的正则表达式：{message}")
+    for probe in _RULE_PROBES:
+        try:
+            rule.search(probe[:MAX_RULE_INPUT], timeout=RULE_PROBE_SECONDS)
+        except TimeoutError:
+            raise RuleViolation(
+                "policies.bad_pattern",
+                "链接规则过于复杂（对长地址匹配耗时过长），请去掉嵌套的重复，如 (a+)+，改用更具体的写法",
+            )
+    return rule
 
 
 def normalise_title(title: str) -> str:
@@ -168,16 +243,32 @@ class _PageParser(HTMLParser):
         self.handle_data(f"&#{name};")
 
 
+def _rule_matches(rule: regex.Pattern, url: str, budget_end: float) -> bool:
+    remaining = budget_end - time.monotonic()
+    try:
+        if remaining <= 0:
+            raise TimeoutError
+        return rule.search(url[:MAX_RULE_INPUT], timeout=remaining) is not None
+    except TimeoutError:
+        raise safe_fetch.FetchError(
+            "collect.rule_timeout", "链接规则匹配耗时过长（规则过于复杂），请在来源设置中简化链接规则"
+        )
+
+
 def extract_links(html: str, base_url: str, pattern: str) -> list[Item]:
     parser = _LinkParser()
     parser.feed(html)
-    rule = re.compile(pattern) if pattern else None
+    try:
+        rule = compile_link_rule(pattern)
+    except RuleViolation as exc:  # saved before the rules were checked, or edited in the database
+        raise safe_fetch.FetchError("collect.bad_rule", exc.message)
+    budget_end = time.monotonic() + RULE_BUDGET_SECONDS
     items: dict[str, Item] = {}
-    for href, text in parser.links:
+    for href, text in parser.links[:MAX_LINKS]:
         url = urljoin(base_url, href.strip())
         if not url.lower().startswith(("http://", "https://")):
             continue
-        if rule is not None and not rule.search(url):
+        if rule is not None and not _rule_matches(rule, url, budget_end):
             continue
         if url not in items and len(text) >= 4:
             items[url] = Item(url=url, title=text[:200])
@@ -267,6 +358,8 @@ def parse_json(content: bytes, source: CollectionSource, base_url: str) -> list[
         data = json.loads(safe_fetch.decode(content, "application/json"))
     except ValueError:
         raise safe_fetch.FetchError("collect.bad_feed", "JSON 内容无法解析")
+    except RecursionError:  # e.g. 100,000 nested "[": the parser recurses per level
+        raise safe_fetch.FetchError("collect.bad_feed", "JSON 内容嵌套层数过深，无法解析")
     rows = _dig(data, source.json_items) if source.json_items else data
     if not isinstance(rows, list):
         raise safe_fetch.FetchError("collect.bad_feed", f"JSON 中找不到条目列表（路径：{source.json_items or '根'}）")
@@ -298,8 +391,21 @@ def parse_json(content: bytes, source: CollectionSource, base_url: str) -> list[
 
 
 # --------------------------------------------------------------------------- running a source
-def list_items(source: CollectionSource) -> list[Item]:
-    result = safe_fetch.fetch(source.url)
+class _OutOfTime(Exception):
+    pass
+
+
+def _fetch(url: str, deadline: float) -> safe_fetch.FetchResult:
+    """One fetch inside the run's budget: its timeout never reaches past the deadline."""
+    remaining = deadline - _now()
+    if remaining < 1:
+        raise _OutOfTime
+    return safe_fetch.fetch(url, timeout=min(safe_fetch.DEFAULT_TIMEOUT, remaining))
+
+
+def list_items(source: CollectionSource, deadline: float | None = None) -> list[Item]:
+    deadline = _now() + run_limit_seconds() if deadline is None else deadline
+    result = _fetch(source.url, deadline)
     if source.kind == CollectionSource.Kind.RSS:
         return parse_rss(result.content, result.url)
     if source.kind == CollectionSource.Kind.JSON:
@@ -307,11 +413,12 @@ def list_items(source: CollectionSource) -> list[Item]:
     return extract_links(result.text, result.url, source.link_pattern)
 
 
-def complete(item: Item) -> Item:
+def complete(item: Item, deadline: float | None = None) -> Item:
     """Fill what the listing did not give from the detail page."""
     if item.body and item.title and item.date:
         return item
-    page = extract_page(safe_fetch.fetch(item.url).text, item.url)
+    deadline = _now() + run_limit_seconds() if deadline is None else deadline
+    page = extract_page(_fetch(item.url, deadline).text, item.url)
     return Item(
         url=item.url,
         title=item.title or page.title,
@@ -322,24 +429,37 @@ def complete(item: Item) -> Item:
     )
 
 
-def run_source(source: CollectionSource, *, trigger: str = "schedule") -> CollectionRun:
-    """Collect one source now. Network work happens outside any transaction; each draft is its own."""
+def _failure_text(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "内容嵌套层数过深，无法解析"
+    if isinstance(exc, MemoryError):
+        return "内容过大，处理时内存不足"
+    return f"处理失败：{exc.__class__.__name__}"
+
+
+def _collect(source: CollectionSource, run: CollectionRun, errors: list[dict], deadline: float, limit: int) -> None:
     from qifu.policies import services
 
-    run = CollectionRun.objects.create(source=source, trigger=trigger)
-    errors: list[dict] = []
     try:
-        items = list_items(source)
+        items = list_items(source, deadline)
     except safe_fetch.FetchError as exc:
         errors.append({"url": source.url, "message": exc.message})
-        items = []
+        return
+    except _OutOfTime:
+        errors.append({"url": source.url, "message": f"超过单次归集时限（{limit} 秒）"})
+        return
     run.found = len(items)
-    for item in items[: source.max_items]:
+    todo = items[: source.max_items]
+    for position, item in enumerate(todo):
+        if _now() >= deadline:
+            left = len(todo) - position
+            errors.append({"url": item.url, "message": f"超过单次归集时限（{limit} 秒），其余 {left} 条留待下次归集"})
+            return
         try:
             if Policy.objects.filter(source_url=item.url[:500]).exists():
                 run.duplicates += 1
                 continue
-            item = complete(item)
+            item = complete(item, deadline)
             if not item.title:
                 raise safe_fetch.FetchError("collect.no_title", "页面中找不到政策标题")
             if services.check_duplicate(item.url[:500], item.title, item.date):
@@ -364,10 +484,17 @@ def run_source(source: CollectionSource, *, trigger: str = "schedule") -> Collec
         except safe_fetch.FetchError as exc:
             run.failed += 1
             errors.append({"url": item.url, "message": exc.message})
+        except _OutOfTime:
+            left = len(todo) - position
+            errors.append({"url": item.url, "message": f"超过单次归集时限（{limit} 秒），其余 {left} 条留待下次归集"})
+            return
         except Exception as exc:  # one bad page must not stop the run; the error is recorded for staff
             logger.exception("collecting %s failed", item.url)
             run.failed += 1
-            errors.append({"url": item.url, "message": f"处理失败：{exc.__class__.__name__}"})
+            errors.append({"url": item.url, "message": _failure_text(exc)})
+
+
+def _close(run: CollectionRun, source: CollectionSource, errors: list[dict]) -> None:
     if errors and not (run.created or run.duplicates):
         run.status = CollectionRun.Status.FAILED
     elif errors:
@@ -384,4 +511,54 @@ def run_source(source: CollectionSource, *, trigger: str = "schedule") -> Collec
         source,
         changes={"run": {"after": run.pk}, "status": {"after": run.status}, "created": {"after": run.created}},
     )
+
+
+def run_source(source: CollectionSource, *, trigger: str = "schedule") -> CollectionRun:
+    """Collect one source now. Network work happens outside any transaction; each draft is its own.
+
+    The run row is closed whatever happens: every failure becomes an error line of the run.
+    """
+    run = CollectionRun.objects.create(source=source, trigger=trigger)
+    errors: list[dict] = []
+    ended = False
+    try:
+        limit = run_limit_seconds()
+        _collect(source, run, errors, _now() + limit, limit)
+        ended = True
+    except Exception as exc:
+        ended = True
+        logger.exception("collection run %s of source %s failed", run.pk, source.pk)
+        errors.append({"url": source.url, "message": f"归集中断：{_failure_text(exc)}"})
+    finally:
+        if not ended:  # the worker is being stopped (SystemExit, KeyboardInterrupt): still close the row
+            errors.append({"url": source.url, "message": "归集被中断（工作进程停止）"})
+        _close(run, source, errors)
     return run
+
+
+@transaction.atomic
+def close_stale_runs() -> int:
+    """Close runs a killed worker left "running" (older than three run budgets) as failed."""
+    cutoff = timezone.now() - dt.timedelta(seconds=run_limit_seconds() * STALE_AFTER_BUDGETS)
+    stale = CollectionRun.objects.select_for_update(of=("self",)).filter(
+        status=CollectionRun.Status.RUNNING, created_at__lt=cutoff
+    )
+    count = 0
+    for run in stale.select_related("source"):
+        run.status = CollectionRun.Status.FAILED
+        run.errors = [
+            *run.errors,
+            {"url": run.source.url, "message": "运行未正常结束（工作进程可能被终止），已标记为失败"},
+        ][:50]
+        run.message = (
+            f"运行未正常结束，已标记为失败（发现 {run.found} 条，新建草稿 {run.created} 条，重复 {run.duplicates} 条）"
+        )
+        run.finished_at = timezone.now()
+        run.save()
+        audit.record(
+            "policies.collection.stale",
+            run.source,
+            changes={"run": {"after": run.pk}, "status": {"before": "running", "after": run.status}},
+        )
+        count += 1
+    return count

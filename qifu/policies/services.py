@@ -441,6 +441,11 @@ def raise_if_duplicate(source_url: str, title: str, publish_date, exclude_id=Non
 # --------------------------------------------------------------------------- collection sources
 @transaction.atomic
 def save_source(source: CollectionSource | None, data: dict[str, Any]) -> CollectionSource:
+    from qifu.policies.collection import compile_link_rule
+
+    if "link_pattern" in data:
+        data = {**data, "link_pattern": (data["link_pattern"] or "").strip()}
+        compile_link_rule(data["link_pattern"])  # refuses invalid and catastrophically slow rules
     creating = source is None
     before = {} if creating else audit.snapshot(source)
     source = source or CollectionSource()

@@ -16,7 +16,10 @@ REINDEX = "policies.reindex"
 
 @jobs.register(COLLECT, retries=0, schedule=crontab(minute="15", hour="*/6"), label="政策归集")
 def collect(source_id: int | None = None, trigger: str = "schedule") -> str:
-    """Collect one source (manual run) or every active source of the tenant (schedule)."""
+    """Collect one source (manual run) or every active source of the tenant (schedule).
+
+    First closes runs that a killed worker left "running" (see ``collection.close_stale_runs``)."""
+    stale = collection.close_stale_runs()
     sources = CollectionSource.objects.filter(is_active=True)
     if source_id is not None:
         sources = CollectionSource.objects.filter(pk=source_id)
@@ -24,6 +27,8 @@ def collect(source_id: int | None = None, trigger: str = "schedule") -> str:
     for source in sources:
         run = collection.run_source(source, trigger=trigger)
         lines.append(f"{source.name}: {run.message}")
+    if stale:
+        lines.append(f"{stale} 条未正常结束的运行记录已标记为失败")
     return "\n".join(lines) or "没有启用的归集来源"
 
 

@@ -89,6 +89,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(BOMB.encode(), content_type="application/rss+xml")
         if path.startswith(("/rss/", "/json/")):
             return self.send(DETAIL.format(charset="utf-8", title="详情页", n=4).encode())
+        if path == "/deep.json":  # json.loads recurses once per level: RecursionError, not ValueError
+            return self.send(b"[" * 100_000, content_type="application/json")
+        if path == "/x-links.html":  # links on which a backtracking-prone rule explodes
+            links = "".join(f'<a href="/{"x" * (300 + n)}">链接标题第{n}条</a>' for n in range(3))
+            return self.send(f"<html><body>{links}</body></html>".encode())
         if path == "/feed.json":
             return self.send(json.dumps(FEED, ensure_ascii=False).encode(), content_type="application/json")
         if path == "/huge":
@@ -164,12 +169,33 @@ def test_loopback_is_refused_without_the_allowance(server, settings):
         ("http://[::ffff:127.0.0.1]/", "fetch.forbidden_address"),
         ("http://169.254.169.254/latest/meta-data/", "fetch.forbidden_address"),
         ("http://0.0.0.0/", "fetch.forbidden_address"),
+        # IPv6 forms that reach an IPv4 address: 6to4 of 127.0.0.1 and of 10.0.0.1, Teredo,
+        # NAT64 of 10.0.0.1 and 127.0.0.1, local-use NAT64, deprecated site-local.
+        ("http://[2002:7f00:1::]/", "fetch.forbidden_address"),
+        ("http://[2002:a00:1::1]/", "fetch.forbidden_address"),
+        ("http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", "fetch.forbidden_address"),
+        ("http://[64:ff9b::a00:1]/", "fetch.forbidden_address"),
+        ("http://[64:ff9b::7f00:1]/", "fetch.forbidden_address"),
+        ("http://[64:ff9b:1::808:808]/", "fetch.forbidden_address"),
+        ("http://[fec0::1]/", "fetch.forbidden_address"),
     ],
 )
 def test_refused_targets(url, code, allow_local):
     with pytest.raises(safe_fetch.FetchError) as info:
         safe_fetch.fetch(url)
     assert info.value.code == code
+
+
+def test_wrapped_addresses_are_judged_by_what_they_reach():
+    import ipaddress
+
+    def public(text: str) -> bool:
+        return safe_fetch.is_public(ipaddress.ip_address(text))
+
+    assert public("64:ff9b::808:808")  # NAT64 of a public address reaches that address
+    assert public("2400:cb00::1") and public("8.8.8.8")
+    for text in ("2002:808:808::", "2002:7f00:1::", "2001::1", "fec0::1", "64:ff9b::c0a8:1", "::ffff:192.168.0.1"):
+        assert not public(text), text
 
 
 def test_redirects_are_rechecked(server, allow_local):
@@ -285,6 +311,83 @@ def test_hostile_sources_fail_cleanly(server, allow_local, in_tenant):
     assert Policy.objects.count() == 0
 
 
+def test_deeply_nested_json_feed_closes_the_run(server, allow_local, in_tenant):
+    from qifu.core.audit_models import AuditEntry
+
+    source = _source(server, kind="json", url=server + "/deep.json", name="嵌套攻击")
+    run = collection.run_source(source)
+    run.refresh_from_db()
+    assert run.status == "failed" and run.finished_at is not None
+    assert "嵌套" in run.errors[0]["message"]
+    assert CollectionSource.objects.get(pk=source.pk).last_run_at is not None
+    assert AuditEntry.objects.filter(action="policies.collection.run", object_id=str(source.pk)).exists()
+
+
+def test_any_failure_still_closes_the_run(server, allow_local, in_tenant, monkeypatch):
+    def broken(source, deadline=None):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(collection, "list_items", broken)
+    source = _source(server)
+    run = collection.run_source(source)
+    run.refresh_from_db()
+    assert run.status == "failed" and run.finished_at is not None
+    assert run.errors[0]["message"].startswith("归集中断")
+    assert not CollectionRun.objects.filter(status="running").exists()
+
+
+def test_a_run_stops_at_its_time_budget(server, allow_local, in_tenant, monkeypatch, settings):
+    # A clock that moves 100 s per reading: the run reads it for its deadline (0 → 350), before
+    # the list fetch (100), before item 1 (200), before its detail fetch (300), before item 2 (400).
+    ticks = iter(range(0, 10_000, 100))
+    monkeypatch.setattr(collection, "_now", lambda: next(ticks))
+    settings.QIFU_COLLECT_MAX_SECONDS = 350
+    run = collection.run_source(_source(server))
+    assert (run.status, run.found, run.created) == ("partial", 3, 1)
+    assert "超过单次归集时限（350 秒），其余 2 条留待下次归集" in run.errors[-1]["message"]
+
+
+def test_bad_time_budget_setting_is_refused(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    for bad in ("soon", 0, 5):
+        settings.QIFU_COLLECT_MAX_SECONDS = bad
+        with pytest.raises(ImproperlyConfigured):
+            collection.run_limit_seconds()
+
+
+def test_runs_left_running_by_a_killed_worker_are_closed_by_the_job(server, allow_local, in_tenant, cast):
+    from django.utils import timezone
+
+    source = _source(server, is_active=False)
+    orphan = CollectionRun.objects.create(source=source, found=4, created=1)
+    CollectionRun.objects.filter(pk=orphan.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
+    current = CollectionRun.objects.create(source=source)  # may still be working: left alone
+    output = jobs.run_now(COLLECT, cast.tenant)
+    assert "1 条未正常结束的运行记录已标记为失败" in output
+    orphan.refresh_from_db()
+    current.refresh_from_db()
+    assert orphan.status == "failed" and orphan.finished_at is not None and "未正常结束" in orphan.message
+    assert current.status == "running"
+
+
+def test_link_rules_are_bounded():
+    for slow in (r"(a+)+$", r"(\d+)*$", r"(\w+)+$", r"(.*a){12}!"):
+        with pytest.raises(Exception) as info:
+            collection.compile_link_rule(slow)
+        assert info.value.code == "policies.bad_pattern", slow
+    assert collection.compile_link_rule(r"/art/\d{4}/").search("https://x.gov.cn/art/2026/1.html")
+    assert collection.compile_link_rule("") is None
+
+
+def test_a_rule_slow_on_the_real_links_is_cut_off(server, allow_local, in_tenant, monkeypatch):
+    monkeypatch.setattr(collection, "RULE_BUDGET_SECONDS", 0.2)
+    rule = r"(x+x+)+y"  # passes the probes (they hold no run of x) and explodes on /xxxx…
+    collection.compile_link_rule(rule)
+    run = collection.run_source(_source(server, url=server + "/x-links.html", link_pattern=rule))
+    assert run.status == "failed" and "链接规则匹配耗时过长" in run.errors[0]["message"]
+
+
 def test_scheduled_job_runs_every_active_source_and_records_runs(server, allow_local, in_tenant, cast):
     _source(server)
     _source(server, name="停用来源", is_active=False, url=server + "/rss.xml", kind="rss")
@@ -300,6 +403,9 @@ def test_console_manages_sources_and_sees_runs(server, allow_local, api, cast, d
     assert bad.status_code == 422
     bad_rule = {"name": "x", "kind": "html_list", "url": server + "/list.html", "link_pattern": "(["}
     assert client.post("policies/manage/sources", bad_rule).json()["code"] == "policies.bad_pattern"
+    slow_rule = {**bad_rule, "link_pattern": "(a+)+$"}
+    refused = client.post("policies/manage/sources", slow_rule)
+    assert refused.json()["code"] == "policies.bad_pattern" and "过于复杂" in refused.json()["message"]
     created = client.post(
         "policies/manage/sources",
         {"name": "甲区政府网", "kind": "html_list", "url": server + "/list.html", "link_pattern": r"/art/\d{4}/"},
