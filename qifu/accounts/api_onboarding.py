@@ -43,7 +43,8 @@ from qifu.core.permissions import AUTHENTICATED, PUBLIC
 # --- serialisation ------------------------------------------------------------------------------
 
 
-def certification_out(app: CertificationApplication) -> dict:
+def certification_out(app: CertificationApplication, disputed: set[int] | None = None) -> dict:
+    """``disputed``: the ids from ``certification.disputed_ids`` for a page; one lookup otherwise."""
     return {
         "id": app.id,
         "status": app.status,
@@ -54,7 +55,7 @@ def certification_out(app: CertificationApplication) -> dict:
         "legal_rep_id_number": app.legal_rep_id_masked,
         "town": {"id": app.town_id, "name": app.town.name, "kind": app.town.kind},
         "enterprise_id": app.enterprise_id,
-        "is_dispute": app.is_dispute,
+        "is_dispute": app.id in disputed if disputed is not None else certification.is_dispute(app),
         "reason": app.reason,
         "verification": app.verification or {},
         "licence_name": app.licence.original_name,
@@ -145,7 +146,10 @@ def list_certifications(request, page: Query[PageQuery], filters: Query[Certific
         qs = qs.filter(status=filters.status)
     if filters.q:
         qs = qs.filter(Q(company_name__icontains=filters.q) | Q(credit_code__icontains=filters.q.upper()))
-    return paginate(request.ctx.scoped(qs), page, certification_out)
+    result = paginate(request.ctx.scoped(qs), page)
+    disputed = certification.disputed_ids(result["items"])
+    result["items"] = [certification_out(app, disputed) for app in result["items"]]
+    return result
 
 
 def _application(request, application_id: int) -> CertificationApplication:

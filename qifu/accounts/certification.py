@@ -17,7 +17,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from qifu.accounts import registry
@@ -38,6 +38,7 @@ TRANSITIONS: dict[str, set[str]] = {
     S.REVOKED: set(),
 }
 OPEN = (S.SUBMITTED, S.PENDING_REVIEW, S.MORE_INFO)
+DISPUTE_REASON = "该统一社会信用代码已被其他企业认证，转人工审核（争议）"
 
 # What the enterprise row shows while an application is in each state.
 ENTERPRISE_STATE = {
@@ -212,6 +213,28 @@ def _notify(app: CertificationApplication, to: str, reason: str) -> None:
     )
 
 
+def disputed_ids(apps) -> set[int]:
+    """The open applications among ``apps`` whose credit code another enterprise holds as certified now.
+
+    Derived when read, never stored: a claim becomes a dispute when a competing claim is certified
+    after it was submitted, and stops being one when that certification is revoked."""
+    from qifu.orgs.models import Enterprise
+
+    open_apps = [a for a in apps if a.status in OPEN]
+    if not open_apps:
+        return set()
+    holders: dict[str, set[int]] = {}
+    for code, enterprise_id in Enterprise.objects.filter(
+        credit_code__in={a.credit_code for a in open_apps}, certification=Enterprise.Certification.CERTIFIED
+    ).values_list("credit_code", "id"):
+        holders.setdefault(code, set()).add(enterprise_id)
+    return {a.id for a in open_apps if holders.get(a.credit_code, set()) - {a.enterprise_id}}
+
+
+def is_dispute(app: CertificationApplication) -> bool:
+    return app.id in disputed_ids([app])
+
+
 def latest_for(enterprise) -> CertificationApplication | None:
     return CertificationApplication.objects.filter(enterprise=enterprise).order_by("-id").first()
 
@@ -280,12 +303,16 @@ def submit(*, user, enterprise, data: dict, licence_upload) -> CertificationAppl
         )
         identity_services.set_certification_state(enterprise, "pending")
         if holder is not None:
-            _transition(app, S.PENDING_REVIEW, "该统一社会信用代码已被其他企业认证，转人工审核（争议）")
+            _transition(app, S.PENDING_REVIEW, DISPUTE_REASON)
     return app
 
 
 def run_verification(app: CertificationApplication) -> CertificationApplication:
-    """Ask the registry (outside any transaction: it is a network call), then move on."""
+    """Ask the registry (outside any transaction: it is a network call), then move on.
+
+    A match certifies only if nobody else holds the code by then: the holder is looked up again
+    under the application's lock, and a competing certification committed in the same instant
+    (the database's unique constraint) sends this claim to review as a dispute, not to a 500."""
     if app.status != S.SUBMITTED:
         return app
     outcome = registry.verify(
@@ -298,7 +325,16 @@ def run_verification(app: CertificationApplication) -> CertificationApplication:
         app.verification = outcome.as_json()
         app.save(update_fields=["verification", "updated_at"])
         if outcome.result == registry.MATCH:
-            _transition(app, S.APPROVED, outcome.reason)
+            if identity_services.certified_holder(app.credit_code, exclude_id=app.enterprise_id) is None:
+                try:
+                    with transaction.atomic():
+                        _transition(app, S.APPROVED, outcome.reason)
+                    return app
+                except IntegrityError:
+                    app.status = S.SUBMITTED  # the savepoint rolled the row back; the object follows
+            app.is_dispute = True
+            app.save(update_fields=["is_dispute", "updated_at"])
+            _transition(app, S.PENDING_REVIEW, f"登记机关核验一致，但{DISPUTE_REASON}")
         elif outcome.result == registry.MISMATCH:
             _transition(app, S.REJECTED, f"登记机关核验未通过：{outcome.reason}。请核对后重新提交")
         else:

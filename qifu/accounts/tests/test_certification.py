@@ -314,3 +314,90 @@ def test_only_enterprise_owners_apply_and_only_for_their_enterprise(cast, api, n
     # The owner of enterprise_a sees only enterprise_a's state.
     mine = api(cast.enterprise_owner).get("auth/certification").json()
     assert mine["enterprise_id"] == cast.enterprise_a.id and mine["application"] is None
+
+
+# --- disputes that arise after submission (audit of issue 3) ------------------------------------------
+
+
+@pytest.fixture
+def rival_enterprise(cast):
+    """A second uncertified enterprise in town A whose owner will claim the same code."""
+    from qifu.accounts.models import User
+
+    with tenancy.tenant_scope(cast.tenant):
+        enterprise = org_services.create_enterprise(name="甲区新创智能科技有限公司", parent=cast.root)
+        owner = User.objects.create_user(
+            username="rival-owner", password=cast.password, name="王五", phone="13611110002", tenant=cast.tenant
+        )
+        org_services.add_member(owner, enterprise.organisation, is_default=True)
+        assign_role(owner, enterprise.organisation, cast.roles[P.ENTERPRISE_OWNER])
+    return enterprise, owner
+
+
+def test_a_claim_becomes_a_dispute_when_a_competing_claim_is_certified(cast, api, new_enterprise, rival_enterprise):
+    first = submit(api(new_enterprise[1]), form(cast)).json()["application"]
+    second = submit(api(rival_enterprise[1]), form(cast, legal_rep_name="王五")).json()["application"]
+    assert first["is_dispute"] is False and second["is_dispute"] is False  # nobody holds the code yet
+    staff = api(cast.staff_a)
+    assert staff.post(f"auth/certifications/{first['id']}/approve", {}).status_code == 200
+    # The other claim is a dispute now: the queue and the detail say so, so the console offers
+    # 撤销原认证并通过, and a plain approval is refused with the dispute's own message.
+    queue = {a["id"]: a for a in staff.get("auth/certifications", {"status": "pending_review"}).json()["items"]}
+    assert queue[second["id"]]["is_dispute"] is True
+    assert staff.get(f"auth/certifications/{second['id']}").json()["is_dispute"] is True
+    plain = staff.post(f"auth/certifications/{second['id']}/approve", {})
+    assert plain.status_code == 422 and plain.json()["code"] == "identity.certification_dispute"
+    resolved = staff.post(f"auth/certifications/{second['id']}/approve", {"revoke_other": True})
+    assert resolved.status_code == 200 and resolved.json()["is_dispute"] is False
+    # And the claim whose certification was revoked is history, not an open dispute.
+    assert staff.get(f"auth/certifications/{first['id']}").json()["status"] == "revoked"
+
+
+def _submitted(cast, enterprise, owner):
+    """An application straight from the service: 'submitted', the registry not yet asked."""
+    with tenancy.tenant_scope(cast.tenant):
+        data = form(cast)
+        licence = data.pop("licence")
+        data["consent"] = True
+        return certification.submit(user=owner, enterprise=enterprise, data=data, licence_upload=licence)
+
+
+def _certify_rival(cast, rival):
+    from qifu.orgs import identity_services
+
+    with tenancy.tenant_scope(cast.tenant):
+        identity_services.certify(rival, credit_code=CODE, legal_rep_name="王五", legal_rep_id_number=ID_NUMBER)
+
+
+def test_registry_match_after_a_competing_certification_goes_to_review(
+    cast, new_enterprise, rival_enterprise, registry
+):
+    registry.answer = {"found": True, "name": "甲区新创智能科技有限公司", "legal_rep_name": "李四", "status": "存续"}
+    app = _submitted(cast, *new_enterprise)
+    assert app.status == "submitted"
+    _certify_rival(cast, rival_enterprise[0])  # certified while this one waited for the registry
+    with tenancy.tenant_scope(cast.tenant):
+        app = certification.run_verification(app)
+        assert app.status == "pending_review" and app.is_dispute and certification.is_dispute(app)
+        new_enterprise[0].refresh_from_db()
+        assert new_enterprise[0].certification == "pending"
+        assert Enterprise.objects.filter(credit_code=CODE, certification="certified").count() == 1
+
+
+def test_simultaneous_registry_approvals_do_not_hit_the_constraint(
+    cast, new_enterprise, rival_enterprise, registry, monkeypatch
+):
+    """The competitor commits between our holder check and our write: the unique constraint
+    decides, and this claim goes to review instead of failing with a 500."""
+    from qifu.orgs import identity_services
+
+    registry.answer = {"found": True, "name": "甲区新创智能科技有限公司", "legal_rep_name": "李四", "status": "存续"}
+    app = _submitted(cast, *new_enterprise)
+    _certify_rival(cast, rival_enterprise[0])
+    monkeypatch.setattr(identity_services, "certified_holder", lambda code, exclude_id=None: None)
+    with tenancy.tenant_scope(cast.tenant):
+        app = certification.run_verification(app)
+        app.refresh_from_db()
+        assert app.status == "pending_review" and app.is_dispute
+        assert [e.to_status for e in app.events.order_by("id")] == ["submitted", "pending_review"]
+        assert Enterprise.objects.filter(credit_code=CODE, certification="certified").count() == 1
