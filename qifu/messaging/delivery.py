@@ -92,12 +92,17 @@ class RateLimiter:
 _limiters: dict[tuple[str, float], RateLimiter] = {}
 
 
-def limiter(channel: str, default: float) -> RateLimiter:
+def configured_rate(channel: str, default: float) -> float:
+    """Messages per second allowed on ``channel`` (``QIFU_MSG_RATE_<CHANNEL>``; 0 = unlimited)."""
     raw = os.environ.get(f"QIFU_MSG_RATE_{channel.upper()}")
     try:
-        rate = float(raw) if raw not in (None, "") else default
+        return float(raw) if raw not in (None, "") else default
     except ValueError:
-        rate = default
+        return default
+
+
+def limiter(channel: str, default: float) -> RateLimiter:
+    rate = configured_rate(channel, default)
     key = (channel, rate)
     if key not in _limiters:
         _limiters[key] = RateLimiter(rate)
@@ -343,10 +348,61 @@ def call_channel(channel, message: Outgoing) -> tuple[Result, int]:
     return result, int((time.perf_counter() - started) * 1000)
 
 
+class Hold:
+    """The rows of a claim this worker still holds, with their lease kept fresh.
+
+    Another worker may take a ``sending`` row over once its ``claimed_at`` is older than the
+    lease. A batch that outlasts the lease (a slow provider, a low rate limit) would then be
+    sent twice: by us, and by whoever reclaimed the rest. So before each external send the
+    holder checks its lease; once a third of it has passed it renews ``claimed_at`` of every
+    row it still holds and has not recorded yet, by a conditional UPDATE on the claim token,
+    and drops the rows that are no longer its own (reclaimed while this process stalled).
+    Renewing in bulk costs one statement per third of a lease instead of one committed write
+    per message; a row is safe as long as clocks of the workers differ by less than a third
+    of the lease.
+    """
+
+    def __init__(self, rows: list[Delivery]):
+        self.rows = {d.pk: d for d in rows}
+        self.renewed = min((d.claimed_at for d in rows if d.claimed_at), default=None) or timezone.now()
+        self.lost: set[int] = set()
+
+    def holds(self, delivery: Delivery) -> bool:
+        """True while this worker still holds ``delivery`` (renewing the lease when it runs short)."""
+        now = timezone.now()
+        if now - self.renewed >= timedelta(seconds=lease_seconds() / 3):
+            self.renew(now)
+        return delivery.pk not in self.lost
+
+    def renew(self, now) -> None:
+        by_token: dict[str, list[int]] = {}
+        for pk, d in self.rows.items():
+            if pk not in self.lost:
+                by_token.setdefault(d.claim, []).append(pk)
+        for token, ids in by_token.items():
+            renewed = Delivery.objects.filter(pk__in=ids, claim=token, state=Delivery.State.SENDING).update(
+                claimed_at=now
+            )
+            if renewed < len(ids):
+                kept = set(
+                    Delivery.objects.filter(pk__in=ids, claim=token, state=Delivery.State.SENDING).values_list(
+                        "pk", flat=True
+                    )
+                )
+                self.lost.update(set(ids) - kept)
+        self.renewed = now
+
+    def done(self, rows) -> None:
+        """Rows recorded: their state changed, no lease to keep."""
+        for d in rows:
+            self.rows.pop(d.pk, None)
+
+
 def deliver_external(rows: list[Delivery], renderer: Renderer, send: Send) -> None:
     flush_every = max(1, _env_int("QIFU_MSG_FLUSH", 100))
     pending: list[tuple[Delivery, Result, int]] = []
     resolved: dict[str, tuple] = {}  # channel -> (channel object, limiter), once per batch
+    hold = Hold(rows)
     for delivery in rows:
         if delivery.channel not in resolved:
             channel = channels.get(delivery.channel)
@@ -362,10 +418,13 @@ def deliver_external(rows: list[Delivery], renderer: Renderer, send: Send) -> No
             )
             continue
         rate.wait()
+        if not hold.holds(delivery):  # reclaimed by another worker: it sends (or settles) this row
+            continue
         result, duration = call_channel(channel, renderer.outgoing(delivery))
         pending.append((delivery, result, duration))
         if len(pending) >= flush_every:
             record(pending, send)
+            hold.done(d for d, _, _ in pending)
             pending = []
     record(pending, send)
 
@@ -404,12 +463,29 @@ def reconcile_stale(send: Send) -> int:
     return len(stale)
 
 
+def batch_size(send: Send) -> int:
+    """Rows per claim: ``QIFU_MSG_CHUNK``, but no more than half a lease's worth at the slowest rate limit.
+
+    A batch that cannot be sent within its lease stays correct (``Hold`` renews it) but keeps
+    rows away from other workers for longer than it needs them.
+    """
+    size = chunk_size()
+    for name in send.channels or []:
+        if name == "inapp":
+            continue
+        rate = configured_rate(name, getattr(channels.get(name), "default_rate", 0))
+        if rate > 0:
+            size = min(size, max(1, int(rate * lease_seconds() / 2)))
+    return size
+
+
 def pump(send: Send) -> None:
     """Deliver every due row of a running send."""
     renderer = Renderer(send)
     after = 0
+    size = batch_size(send)
     while True:
-        rows = claim(send, chunk_size(), after)
+        rows = claim(send, size, after)
         if not rows:
             if after == 0:
                 return

@@ -139,3 +139,83 @@ def test_run_send_reschedules_while_another_worker_holds_rows(cast, in_tenant, m
     assert send.status == Send.Status.RUNNING
     ((name, kwargs),) = scheduled
     assert name == "messaging.run_send" and kwargs["eta"] > timezone.now()
+
+
+class FakeClock:
+    """Stands in for ``django.utils.timezone.now``: time moves only when the test says so."""
+
+    def __init__(self, start):
+        self.at = start
+
+    def __call__(self):
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += dt.timedelta(seconds=seconds)
+
+
+def test_a_batch_slower_than_its_lease_is_never_sent_twice(cast, in_tenant, monkeypatch):
+    from qifu.messaging.channels.base import Result
+
+    clock = FakeClock(timezone.now())
+    monkeypatch.setattr(timezone, "now", clock)
+    monkeypatch.setenv("QIFU_MSG_LEASE_SECONDS", "10")
+    monkeypatch.setenv("QIFU_MSG_RATE_SMS", "0")
+    send = _send(channels=["sms"])
+    phones = [f"1380000000{i}" for i in range(6)]
+    segments.materialise(send, [segments.Recipient(None, p) for p in phones])
+    sent: list[str] = []
+
+    class Slow:
+        """Four seconds per message against a ten-second lease: the batch needs 24 s."""
+
+        name, provider, default_rate = "sms", "slow", 0
+
+        def send(self, message):
+            sent.append(message.to)
+            clock.advance(4)
+            if len(sent) == 3:
+                # 12 s after the claim another run_send (the sweep, a retry) comes along
+                engine.reconcile_stale(send)
+                engine.pump(send)
+            return Result(ok=True, provider="slow", code="OK", delivered=True)
+
+    monkeypatch.setattr("qifu.messaging.channels.get", lambda name: Slow())
+    engine.pump(send)
+    assert sorted(sent) == phones  # each number once
+    assert set(Delivery.objects.filter(send=send).values_list("state", flat=True)) == {"delivered"}
+
+
+def test_a_row_reclaimed_while_the_worker_stalled_is_skipped(cast, in_tenant, monkeypatch):
+    from qifu.messaging.channels.base import Result
+
+    clock = FakeClock(timezone.now())
+    monkeypatch.setattr(timezone, "now", clock)
+    monkeypatch.setenv("QIFU_MSG_LEASE_SECONDS", "10")
+    send = _send(channels=["sms"])
+    segments.materialise(send, [segments.Recipient(None, f"1380000001{i}") for i in range(3)])
+    rows = engine.claim(send, 10)
+    # the process stalled past its lease and another worker took the last row over
+    clock.advance(30)
+    Delivery.objects.filter(pk=rows[-1].pk).update(claim="someone-else", claimed_at=clock())
+    sent = []
+
+    class Fast:
+        name, provider, default_rate = "sms", "fast", 0
+
+        def send(self, message):
+            sent.append(message.to)
+            return Result(ok=True, provider="fast", code="OK", delivered=True)
+
+    monkeypatch.setattr("qifu.messaging.channels.get", lambda name: Fast())
+    engine.deliver_external(rows, engine.Renderer(send), send)
+    assert sent == [rows[0].address, rows[1].address]
+    assert Delivery.objects.get(pk=rows[-1].pk).claim == "someone-else"
+
+
+def test_batch_size_fits_half_a_lease_at_the_rate_limit(cast, in_tenant, monkeypatch):
+    monkeypatch.setenv("QIFU_MSG_LEASE_SECONDS", "120")
+    monkeypatch.setenv("QIFU_MSG_RATE_SMS", "1")
+    assert engine.batch_size(_send(channels=["inapp", "sms"])) == 60
+    monkeypatch.setenv("QIFU_MSG_RATE_SMS", "0")
+    assert engine.batch_size(_send(channels=["sms"])) == engine.chunk_size()
