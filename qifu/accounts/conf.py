@@ -47,8 +47,8 @@ OPTIONS = {
         # Sessions
         Option("SESSION_IDLE_MINUTES", int, 30, minimum=1),
         Option("SESSION_ABSOLUTE_HOURS", int, 12, minimum=1),
-        # Second factor
-        Option("TOTP_REQUIRED_FOR_ADMINS", bool, False),
+        # Second factor: required for platform and tenant admins in production unless set to false.
+        Option("TOTP_REQUIRED_FOR_ADMINS", bool, lambda: settings.QIFU_ENV == "production"),
         # External registry verification (certification)
         Option("REGISTRY_URL", str, ""),
         Option("REGISTRY_TOKEN", str, ""),
@@ -83,7 +83,7 @@ def get(name: str):
         return override
     raw = os.environ.get(f"QIFU_{name}")
     if raw is None or raw == "":
-        return option.default
+        return option.default() if callable(option.default) else option.default
     return _parse(option, raw)
 
 
@@ -101,5 +101,6 @@ def validate() -> None:
 
 
 def totp_required_for_admins() -> bool:
-    """Off by default (development, demo); production deployments set it (docs/configuration.md)."""
+    """On by default in production (QIFU_ENV=production), off elsewhere (development, demo);
+    QIFU_TOTP_REQUIRED_FOR_ADMINS=true/false overrides either way (docs/configuration.md)."""
     return bool(get("TOTP_REQUIRED_FOR_ADMINS"))

@@ -1,7 +1,7 @@
 """TOTP second factor (authenticator apps, RFC 6238 via pyotp).
 
 Optional for everyone; required for platform and tenant admins when
-TOTP_REQUIRED_FOR_ADMINS is set (production). A code is accepted once: the time step
+TOTP_REQUIRED_FOR_ADMINS is on (the default in production). A code is accepted once: the time step
 of the last accepted code is remembered.
 """
 

@@ -83,3 +83,29 @@ def test_sessions_started_elsewhere_are_adopted_and_time_out(cast, api, clock):
     assert row.method == "other"
     clock.advance(minutes=31)
     assert c.get("auth/me").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "env, variable, required",
+    [
+        ("production", None, True),  # the issue: admins use TOTP in production, without anyone remembering to say so
+        ("production", "false", False),  # an explicit opt-out still wins
+        ("development", None, False),
+        ("development", "true", True),
+        ("test", None, False),
+    ],
+)
+def test_totp_for_admins_defaults_on_in_production(settings, monkeypatch, env, variable, required):
+    settings.QIFU_ENV = env
+    monkeypatch.delenv("QIFU_TOTP_REQUIRED_FOR_ADMINS", raising=False)
+    if variable is not None:
+        monkeypatch.setenv("QIFU_TOTP_REQUIRED_FOR_ADMINS", variable)
+    assert conf.totp_required_for_admins() is required
+
+
+def test_production_admin_sign_in_asks_for_the_second_factor(cast, settings, monkeypatch, clock):
+    settings.QIFU_ENV = "production"
+    monkeypatch.delenv("QIFU_TOTP_REQUIRED_FOR_ADMINS", raising=False)
+    c = ApiClient(host="alpha.test", REMOTE_ADDR="10.0.3.1")
+    response = c.post("auth/login", {"username": "alpha-admin", "password": cast.password})
+    assert response.status_code == 428 and response.json()["detail"]["enrol"] is True
