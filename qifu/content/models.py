@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from qifu.core.fields import EncryptedTextField
 from qifu.core.models import TenantOwned
 
 
@@ -69,7 +70,9 @@ class Signup(TenantOwned):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="signups")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     name = models.CharField("姓名", max_length=50)
-    phone = models.CharField("联系电话", max_length=20)
+    # Encrypted at rest; the console shows it masked, the full number only in the export
+    # (permission content.signup.export, subject to the role's field rules).
+    phone = EncryptedTextField("联系电话")
     organisation_name = models.CharField("单位", max_length=200, blank=True)
     note = models.CharField("备注", max_length=200, blank=True)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.REGISTERED)

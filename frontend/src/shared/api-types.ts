@@ -1553,6 +1553,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/content/manage/articles/{article_id}/signups/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出活动报名名单（Excel，含完整联系电话，按角色字段规则脱敏） */
+        get: operations["qifu_content_api_export_signups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/content/manage/images": {
         parameters: {
             query?: never;
@@ -10627,6 +10644,26 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Page_SignupOut_"];
                 };
+            };
+        };
+    };
+    qifu_content_api_export_signups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                article_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -188,3 +188,77 @@ def test_record_activity_is_scoped(in_tenant, cast):
     with pytest.raises(ValueError):
         services.record_activity("nope", "x", "y", "z")
     assert Article.objects.count() == 0
+
+
+def test_signup_phone_is_encrypted_masked_in_the_console_and_full_only_in_the_export(api, cast):
+    import io
+
+    from django.db import connection
+    from openpyxl import load_workbook
+
+    from qifu.content.models import Signup
+    from qifu.core import tenancy
+
+    aid = _activity(api, cast, capacity=5)
+    body = {"name": "张三", "phone": "13800001111", "organisation_name": "甲区恒瑞精密机械有限公司"}
+    mine = api(cast.enterprise_owner).post(f"content/articles/{aid}/signup", body).json()
+    assert mine["phone"] == "13800001111"  # the person who signed up sees their own number
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM content_signup WHERE id = %s", [mine["id"]])
+        stored = cursor.fetchone()[0]
+    assert "13800001111" not in stored and stored.startswith("gAAAA")  # a Fernet token at rest
+    with tenancy.tenant_scope(cast.tenant):
+        assert Signup.objects.get(pk=mine["id"]).phone == "13800001111"
+
+    listed = api(cast.staff_a).get(f"content/manage/articles/{aid}/signups").json()["items"]
+    assert listed[0]["phone"] == "138****1111"
+
+    def sheet(response):
+        rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+        return dict(zip(rows[0], rows[1], strict=True))
+
+    export = f"content/manage/articles/{aid}/signups/export"
+    assert api(cast.staff_a).get(export).status_code == 403  # not granted to staff by default
+    assert api(None).get(export).status_code == 401
+    assert sheet(api(cast.tenant_admin).get(export))["联系电话"] == "13800001111"
+
+    role = cast.roles["district_staff"]
+    role.permissions = [*role.permissions, "content.signup.export"]
+    role.field_rules = {"content.signup": {"phone": "masked"}}
+    with tenancy.tenant_scope(cast.tenant):
+        role.save()
+    assert sheet(api(cast.staff_a).get(export))["联系电话"] == "138****1111"
+    role.field_rules = {"content.signup": {"phone": "hidden"}}
+    with tenancy.tenant_scope(cast.tenant):
+        role.save()
+    assert "联系电话" not in sheet(api(cast.staff_a).get(export))
+    assert api(cast.staff_a).get(f"content/manage/articles/{aid}/signups").json()["items"][0]["phone"] == ""
+    assert api(cast.outsider).get(export).status_code in (403, 404)
+
+
+def test_migration_encrypts_phone_numbers_stored_in_plain_text(api, cast):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from qifu.content.models import Signup
+    from qifu.core import tenancy
+
+    migration = importlib.import_module("qifu.content.migrations.0002_signup_phone_encrypted")
+    aid = _activity(api, cast, capacity=5)
+    sid = api(cast.enterprise_owner).post(f"content/articles/{aid}/signup", {"name": "张三", "phone": "13800002222"})
+    sid = sid.json()["id"]
+    with connection.cursor() as cursor:  # as a row written before the field was encrypted
+        cursor.execute("UPDATE content_signup SET phone = %s WHERE id = %s", ["13800002222", sid])
+    migration.encrypt_existing(None, SimpleNamespace(connection=connection))
+    migration.encrypt_existing(None, SimpleNamespace(connection=connection))  # a re-run changes nothing
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM content_signup WHERE id = %s", [sid])
+        assert cursor.fetchone()[0].startswith("gAAAA")
+    with tenancy.tenant_scope(cast.tenant):
+        assert Signup.objects.get(pk=sid).phone == "13800002222"
+    migration.decrypt_existing(None, SimpleNamespace(connection=connection))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM content_signup WHERE id = %s", [sid])
+        assert cursor.fetchone()[0] == "13800002222"

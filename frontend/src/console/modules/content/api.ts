@@ -67,6 +67,8 @@ export const publishArticle = (id: number) => api.post<Article>(`${M}/articles/$
 export const archiveArticle = (id: number) => api.post<Article>(`${M}/articles/${id}/archive`)
 export const deleteArticle = (id: number) => api.delete(`${M}/articles/${id}`)
 export const listSignups = (id: number) => api.get<Page<Signup>>(`${M}/articles/${id}/signups`, { page: 1, size: 100 })
+/** The Excel export of an activity's sign-ups (downloaded by the browser with the session cookie). */
+export const signupExportUrl = (id: number) => `/api/v1${M}/articles/${id}/signups/export`
 
 export const listSlots = (placement = '') => api.get<SlotAdmin[]>(`${M}/slots`, { placement })
 export const createSlot = (body: Partial<SlotAdmin>) => api.post<SlotAdmin>(`${M}/slots`, body)
