@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from qifu.access import selectors as access_selectors
+from qifu.access import services as access_services
 from qifu.accounts.models import User
 from qifu.core import requestinfo
 from qifu.marketplace.models import Application, Category, Product
@@ -261,6 +263,15 @@ def seed(ctx) -> None:
     if Category.objects.exists():
         return  # already seeded: the demo is created once
     rng = ctx.rng
+    if access_selectors.parameter(applications.REMINDER_PARAMETER) is None:
+        access_services.save_parameter(
+            None,
+            key=applications.REMINDER_PARAMETER,
+            name="服务申请受理催办（截止前小时数）",
+            kind="json",
+            value="[24, 2]",
+            description="服务申请在受理截止前这些小时各提醒机构一次，例如 [24, 2]",
+        )
     categories = _categories()
     _products(ctx, categories)
     today = timezone.localdate()

@@ -49,3 +49,9 @@ SUBSIDY_RESULT = define(
     variables=(*V, "amount", "status"),
     default_text="服务申请 {number}（{product}）的服务补贴{status}，金额 {amount} 元。{reason}",
 )
+SUBSIDY_AWAITING = define(
+    "marketplace.subsidy.awaiting",
+    "服务补贴待核销",
+    variables=(*V, "amount", "programme"),
+    default_text="{enterprise}的服务申请 {number}（{product}）已完成并评价，「{programme}」补贴 {amount} 元待核销。",
+)

@@ -50,6 +50,8 @@ class Application(TenantOwned):
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
     accept_deadline = models.DateTimeField("受理截止", null=True, blank=True, db_index=True)
     reminded_at = models.DateTimeField("催办时间", null=True, blank=True)
+    # The tightest reminder already sent, in hours before the deadline (24, then 2, …); see remind_due.
+    reminded_hours = models.PositiveSmallIntegerField("已催办（截止前小时数）", null=True, blank=True)
     reason = models.CharField("拒绝/取消/核销意见", max_length=300, blank=True)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)

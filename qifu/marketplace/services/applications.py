@@ -5,10 +5,11 @@ the timeline and the audit entry, and notifies the other sides (after commit).""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from qifu.content import services as content_services
@@ -26,6 +27,7 @@ OPEN_STATES = (S.SUBMITTED, S.ACCEPTED, S.IN_SERVICE, S.COMPLETED)
 MATERIAL_PURPOSE = "marketplace-material"
 EVIDENCE_PURPOSE = "marketplace-evidence"
 MAX_EVIDENCE = 20
+logger = logging.getLogger(__name__)
 
 
 _actor = requestinfo.acting_user
@@ -327,20 +329,75 @@ def refuse_subsidy(app: Application, *, reason: str) -> Application:
 
 
 # -- system (jobs) ----------------------------------------------------------------------------
+REMINDER_PARAMETER = "marketplace.accept_reminder_hours"
+DEFAULT_REMINDER_HOURS = (24, 2)
+MAX_REMINDER_HOURS = 720  # a product's acceptance time limit is at most 30 days
+
+
+def reminder_hours() -> tuple[int, ...]:
+    """Hours before the acceptance deadline at which the institution is reminded, largest first.
+
+    The tenant's system parameter ``marketplace.accept_reminder_hours`` (a JSON list such as
+    ``[24, 2]``); entries that are not whole hours from 1 to 720 are ignored, and without a usable
+    entry the default (24 h and 2 h) applies.
+    """
+    from qifu.access import selectors as access_selectors
+
+    value = access_selectors.parameter(REMINDER_PARAMETER)
+    if value is None:
+        return DEFAULT_REMINDER_HOURS
+    hours = {
+        h
+        for h in (value if isinstance(value, list) else [])
+        if isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= MAX_REMINDER_HOURS
+    }
+    if not hours:
+        logger.warning(
+            "system parameter %s=%r has no usable hours; using %s", REMINDER_PARAMETER, value, DEFAULT_REMINDER_HOURS
+        )
+        return DEFAULT_REMINDER_HOURS
+    return tuple(sorted(hours, reverse=True))
+
+
+def _reminder_stage(remaining: dt.timedelta, hours: tuple[int, ...]) -> int | None:
+    """The tightest reminder whose time has come (None: none yet)."""
+    passed = [h for h in hours if remaining <= dt.timedelta(hours=h)]
+    return min(passed) if passed else None
+
+
+def _not_reminded_at(stage: int) -> Q:
+    return Q(reminded_hours__isnull=True) | Q(reminded_hours__gt=stage)
+
+
 def remind_due(now: dt.datetime | None = None) -> int:
-    """Remind institutions of applications whose acceptance deadline is within a day (once each)."""
+    """Remind institutions of unaccepted applications at each configured hour before the deadline.
+
+    Each reminder goes once: ``reminded_hours`` only moves down, through a conditional UPDATE
+    that one run wins, so a job run twice (or two workers at once) sends it once. A run that
+    comes late sends only the nearest reminder, not every one it missed.
+    """
     now = now or timezone.now()
-    due = Application.objects.filter(
-        status=S.SUBMITTED,
-        reminded_at__isnull=True,
-        accept_deadline__lte=now + dt.timedelta(days=1),
-        accept_deadline__gt=now,
-    ).select_related("institution", "enterprise")
+    hours = reminder_hours()
+    due = (
+        Application.objects.filter(
+            status=S.SUBMITTED, accept_deadline__gt=now, accept_deadline__lte=now + dt.timedelta(hours=hours[0])
+        )
+        .filter(_not_reminded_at(hours[-1]))
+        .select_related("institution", "enterprise")
+    )
     count = 0
     for app in due:
+        stage = _reminder_stage(app.accept_deadline - now, hours)
+        if stage is None:
+            continue
         with transaction.atomic():
-            if not Application.objects.filter(pk=app.pk, reminded_at__isnull=True).update(reminded_at=now):
-                continue  # another worker reminded it first
+            claimed = (
+                Application.objects.filter(pk=app.pk, status=S.SUBMITTED)
+                .filter(_not_reminded_at(stage))
+                .update(reminded_hours=stage, reminded_at=now)
+            )
+            if not claimed:
+                continue  # this reminder was sent already (or by another worker just now)
             deadline = timezone.localtime(app.accept_deadline).strftime("%Y-%m-%d %H:%M")
             ApplicationEvent.objects.create(
                 application=app,
@@ -348,9 +405,9 @@ def remind_due(now: dt.datetime | None = None) -> int:
                 side=SYSTEM,
                 from_status=app.status,
                 to_status=app.status,
-                note=f"已提醒机构于 {deadline} 前受理",
+                note=f"已提醒机构于 {deadline} 前受理（截止前 {stage} 小时）",
             )
-            audit.record("marketplace.application.remind", app)
+            audit.record("marketplace.application.remind", app, changes={"reminded_hours": {"after": stage}})
             notify(events.APPLICATION_REMINDER, institution_people(app.institution), _context(app, deadline=deadline))
             count += 1
     return count

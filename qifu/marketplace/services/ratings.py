@@ -11,7 +11,7 @@ from qifu.core.errors import ApiError, Conflict, RuleViolation
 from qifu.marketplace import events
 from qifu.marketplace.models import Application, InstitutionStats, Product, Rating
 from qifu.marketplace.services.applications import _context, _lock, _move
-from qifu.marketplace.services.common import enterprise_people, institution_people, notify
+from qifu.marketplace.services.common import enterprise_people, institution_people, notify, town_staff
 from qifu.marketplace.transitions import ENTERPRISE
 
 
@@ -53,6 +53,14 @@ def rate(app: Application, *, score: int, reasons: list[str], comment: str = "")
     )
     audit.record("marketplace.rating.create", rating, changes=audit.diff({}, audit.snapshot(rating)))
     notify(events.APPLICATION_RATED, institution_people(app.institution), _context(app, score=str(score)))
+    if app.subsidy_status == Application.Subsidy.RESERVED:
+        # The application now waits for the town's verification: tell the staff who can verify it.
+        notify(
+            events.SUBSIDY_AWAITING,
+            town_staff(app.enterprise),
+            _context(app, amount=str(app.subsidy_amount), programme=app.subsidy_programme.name),
+            link="/console/marketplace/subsidies",
+        )
     return rating
 
 
