@@ -446,8 +446,10 @@ def reconcile_stale(send: Send) -> int:
             channel = channels.get(delivery.channel)
             lookup = getattr(channel, "lookup", None)
             if lookup is not None:
+                # accepted, if at all, while the claim was held: between the claim and its lease running out
+                until = min(timezone.now(), delivery.claimed_at + timedelta(seconds=lease_seconds() + 300))
                 try:
-                    result = lookup(renderer.outgoing(delivery), delivery.claimed_at)
+                    result = lookup(renderer.outgoing(delivery), delivery.claimed_at, until)
                 except Exception as exc:  # the provider cannot tell us now: try again at the next sweep
                     logger.warning("lookup of delivery %s failed: %s", delivery.pk, exc)
                     continue

@@ -24,8 +24,9 @@ import hmac
 import json
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -156,34 +157,67 @@ class AliyunSmsChannel(Channel):
             retryable=code in RETRYABLE or code.startswith("HTTP5"),
         )
 
-    def lookup(self, message: Outgoing, since: datetime) -> Result | None:
-        """Did the provider accept ``message`` (by our OutId) since ``since``? None when it did not."""
-        if not message.reference:
-            return None
+    def details(self, phone: str, day: str) -> list[dict]:
+        """Every record ``QuerySendDetails`` holds for ``phone`` on ``day`` (yyyyMMdd, Beijing time), all pages."""
+        rows: list[dict] = []
         page = 1
         while True:
             data = self._call(
                 "QuerySendDetails",
-                {
-                    "PhoneNumber": message.to,
-                    "SendDate": since.astimezone(UTC).strftime("%Y%m%d"),
-                    "PageSize": "50",
-                    "CurrentPage": str(page),
-                },
+                {"PhoneNumber": phone, "SendDate": day, "PageSize": str(PAGE_SIZE), "CurrentPage": str(page)},
             )
             if data.get("Code") != "OK":
                 raise ChannelError(f"QuerySendDetails: {data.get('Code')} {data.get('Message', '')}")
-            details = (data.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
-            for row in details:
-                if str(row.get("OutId", "")) == message.reference:
-                    status = int(row.get("SendStatus", 1))
-                    if status == 2:
-                        return Result(
-                            ok=False, provider=self.provider, code=str(row.get("ErrCode", "")), reason="运营商回执失败"
-                        )
-                    return Result(
-                        ok=True, provider=self.provider, code=str(row.get("ErrCode", "OK")), delivered=status == 3
-                    )
-            if page * 50 >= int(data.get("TotalCount", 0)):
-                return None
+            batch = (data.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
+            rows.extend(batch)
+            if not batch or page * PAGE_SIZE >= int(data.get("TotalCount", 0)):
+                return rows
             page += 1
+
+    def outcome(self, row: dict) -> Result:
+        """A detail record as a result: SendStatus 1 waiting for the receipt, 2 failed, 3 delivered."""
+        status = int(row.get("SendStatus", 1))
+        if status == 2:
+            return Result(ok=False, provider=self.provider, code=str(row.get("ErrCode", "")), reason="运营商回执失败")
+        return Result(ok=True, provider=self.provider, code=str(row.get("ErrCode", "OK")), delivered=status == 3)
+
+    def receipts(self, phone: str, since: datetime, until: datetime, references: set[str]) -> dict[str, Result]:
+        """The provider's records of our messages (by OutId) to ``phone`` accepted between ``since`` and ``until``.
+
+        One query per Beijing calendar day (and page) answers every message to that number.
+        """
+        found: dict[str, Result] = {}
+        for day in beijing_days(since, until):
+            for row in self.details(phone, day):
+                reference = str(row.get("OutId", ""))
+                if reference in references and reference not in found:
+                    found[reference] = self.outcome(row)
+            if len(found) == len(references):
+                break
+        return found
+
+    def lookup(self, message: Outgoing, since: datetime, until: datetime | None = None) -> Result | None:
+        """Did the provider accept ``message`` (by our OutId) between ``since`` and ``until``? None when it did not.
+
+        ``until`` defaults to a day after ``since`` (or now, if earlier).
+        """
+        if not message.reference:
+            return None
+        until = until or min(datetime.now(UTC), since + timedelta(days=1))
+        return self.receipts(message.to, since, until, {message.reference}).get(message.reference)
+
+
+PAGE_SIZE = 50  # QuerySendDetails allows 1–50
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MAX_QUERY_DAYS = 30  # QuerySendDetails answers for the last 30 days only
+
+
+def beijing_days(since: datetime, until: datetime) -> list[str]:
+    """The yyyyMMdd dates, Beijing time (Alibaba Cloud's SendDate), from ``since`` through ``until``."""
+    day = since.astimezone(SHANGHAI).date()
+    last = max(day, until.astimezone(SHANGHAI).date())
+    days = []
+    while day <= last and len(days) < MAX_QUERY_DAYS:
+        days.append(day.strftime("%Y%m%d"))
+        day += timedelta(days=1)
+    return days

@@ -64,7 +64,7 @@ class ConsoleChannel(Channel):
         logger.info("console %s to %s: %s", self.name, message.to, message.text)
         return Result(ok=True, provider="console", provider_id=f"console-{number}", code="OK", delivered=True)
 
-    def lookup(self, message: Outgoing, since) -> Result | None:
+    def lookup(self, message: Outgoing, since, until=None) -> Result | None:
         found = _references.get(message.reference) if message.reference else None
         if found is None:
             return None

@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlparse
+from zoneinfo import ZoneInfo
 
 from qifu.messaging.channels.aliyun_sms import sign
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class _Server:
@@ -84,6 +87,9 @@ class FakeAliyunSms(_Server):
         self.hang_after: int | None = None
         self.release = threading.Event()
         self.receipts: dict[str, tuple[int, str]] = {}  # phone -> (SendStatus, ErrCode) reported
+        self.queries = 0  # QuerySendDetails calls
+        # when a message is accepted; dysmsapi reports and filters dates in Beijing time
+        self.clock = lambda: datetime.now(SHANGHAI)
 
     def handle(self, method, path, query, body):
         params = dict(parse_qsl(body.decode())) if method == "POST" else dict(query)
@@ -120,7 +126,8 @@ class FakeAliyunSms(_Server):
             except ValueError:
                 return 200, {"Code": "isv.INVALID_JSON_PARAM", "Message": "JSON参数不合法", "RequestId": "r"}
             biz_id = f"{len(self.sent) + 1:06d}^0"
-            self.sent.append({**p, "BizId": biz_id, "at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")})
+            at = self.clock().astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+            self.sent.append({**p, "BizId": biz_id, "at": at})
             hang = self.hang_after is not None and len(self.sent) >= self.hang_after
         if hang:
             self.release.wait(120)
@@ -128,10 +135,17 @@ class FakeAliyunSms(_Server):
 
     def query(self, p):
         phone = p.get("PhoneNumber", "")
+        day = p.get("SendDate", "")
+        if not day:
+            return 400, {"Code": "MissingSendDate", "Message": "SendDate is mandatory for this action."}
         size = int(p.get("PageSize", 10))
         page = int(p.get("CurrentPage", 1))
+        if not 1 <= size <= 50:
+            return 400, {"Code": "InvalidPageSize", "Message": "PageSize must be between 1 and 50."}
         with self.lock:
-            rows = [s for s in self.sent if s["PhoneNumbers"] == phone]
+            self.queries += 1
+            # SendDate (yyyyMMdd) selects the messages accepted on that day, Beijing time
+            rows = [s for s in self.sent if s["PhoneNumbers"] == phone and s["at"][:10].replace("-", "") == day]
         chunk = rows[(page - 1) * size : page * size]
         dtos = [
             {

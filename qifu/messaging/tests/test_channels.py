@@ -93,6 +93,22 @@ def test_aliyun_lookup_by_out_id(aliyun):
     assert channel.lookup(sms(reference="8"), timezone.now()) is None
 
 
+def test_aliyun_lookup_asks_for_the_beijing_date(aliyun):
+    from datetime import UTC, datetime, timedelta
+
+    from qifu.messaging.tests.fakes import SHANGHAI
+
+    # accepted at 02:00 on 1 May in Beijing, which is still 30 April in UTC
+    aliyun.clock = lambda: datetime(2024, 5, 1, 2, 0, tzinfo=SHANGHAI)
+    channel = channels.get("sms")
+    assert channel.send(sms(reference="31")).ok
+    claimed = datetime(2024, 4, 30, 17, 59, 30, tzinfo=UTC)
+    found = channel.lookup(sms(reference="31"), claimed, claimed + timedelta(minutes=2))
+    assert found is not None and found.ok
+    # the provider filters by that date: a window on another Beijing day finds nothing
+    assert channel.lookup(sms(reference="31"), claimed.replace(day=29), claimed.replace(day=29, hour=20)) is None
+
+
 def test_aliyun_network_failure_is_retryable(monkeypatch):
     monkeypatch.setenv("QIFU_MSG_SMS_BACKEND", "aliyun")
     monkeypatch.setenv("QIFU_MSG_ALIYUN_ACCESS_KEY_ID", "a")
