@@ -88,6 +88,9 @@ class Policy(TenantOwned):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The submitter's id as a plain number: it outlives the account (the FK above is SET_NULL on
+    # delete), so the second-person rule still knows who submitted.
+    submitter_id_kept = models.BigIntegerField("提交人 ID", null=True, blank=True, editable=False)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -169,20 +169,21 @@ def detail(policy: Policy) -> dict[str, Any]:
 
 def admin_detail(policy: Policy, user) -> dict[str, Any]:
     data = detail(policy)
+    submitter = policy.submitter_id_kept or policy.submitted_by_id
 
     def name(u) -> str:
         return (getattr(u, "name", "") or u.username) if u else ""
 
     data.update(
         {
-            "submitted_by": name(policy.submitted_by),
+            "submitted_by": name(policy.submitted_by) or ("（账号已删除）" if submitter else ""),
             "submitted_at": policy.submitted_at,
             "reviewed_by": name(policy.reviewed_by),
             "reviewed_at": policy.reviewed_at,
             "review_comment": policy.review_comment,
             "withdrawn_reason": policy.withdrawn_reason,
             "collected_from": policy.collected_from.name if policy.collected_from_id else "",
-            "can_review": policy.status == S.IN_REVIEW and policy.submitted_by_id != user.pk,
+            "can_review": policy.status == S.IN_REVIEW and submitter != user.pk,
         }
     )
     return data

@@ -144,9 +144,11 @@ def _set_relations(policy: Policy, tag_ids: list[int] | None, industry_codes: li
     from qifu.orgs.models import Industry  # the shared GB/T 4754 table, not tenant-owned
 
     if tag_ids is not None:
-        tags = list(PolicyTag.objects.filter(pk__in=tag_ids))
+        # Active tags, or tags the policy already carries (a tag disabled later stays until removed).
+        kept = set(policy.tags.values_list("id", flat=True)) if policy.pk else set()
+        tags = list(PolicyTag.objects.filter(Q(is_active=True) | Q(pk__in=kept), pk__in=tag_ids))
         if len(tags) != len(set(tag_ids)):
-            raise RuleViolation("policies.unknown_tag", "所选标签不存在或已删除，请刷新后重选")
+            raise RuleViolation("policies.unknown_tag", "所选标签不存在或已停用，请刷新后重选")
         policy.tags.set(tags)
     if industry_codes is not None:
         industries = list(Industry.objects.filter(code__in=industry_codes))
@@ -232,19 +234,32 @@ def submit_policy(policy: Policy, user) -> Policy:
     ]
     if missing:
         raise RuleViolation("policies.incomplete", f"提交审核前请填写：{'、'.join(missing)}")
-    return _move(policy, "submit", submitted_by=user, submitted_at=timezone.now(), review_comment="")
+    return _move(
+        policy, "submit", submitted_by=user, submitter_id_kept=user.pk, submitted_at=timezone.now(), review_comment=""
+    )
 
 
-def _reviewer_check(policy: Policy, user) -> None:
-    if policy.submitted_by_id is not None and policy.submitted_by_id == user.pk:
+def submitter_of(policy: Policy) -> int | None:
+    """Who submitted the policy for review, also after their account was deleted."""
+    return policy.submitter_id_kept or policy.submitted_by_id
+
+
+def _reviewer_check(policy: Policy, user, *, approving: bool) -> None:
+    submitter = submitter_of(policy)
+    if submitter is not None and submitter == user.pk:
         raise Forbidden("政策审核须由提交人以外的人员完成", code="policies.same_reviewer")
+    if submitter is None and approving:
+        # Nobody can show they are a second person: send it back so someone submits it again.
+        raise RuleViolation(
+            "policies.unknown_submitter", "无法确认该政策的提交人，不能审核通过；请退回修改，由经办人重新提交"
+        )
 
 
 @transaction.atomic
 def approve_policy(policy: Policy, user, comment: str = "") -> Policy:
     policy = _lock(policy)
     _transition(policy, "approve")
-    _reviewer_check(policy, user)
+    _reviewer_check(policy, user, approving=True)
     now = timezone.now()
     policy = _move(
         policy,
@@ -265,7 +280,7 @@ def approve_policy(policy: Policy, user, comment: str = "") -> Policy:
 def reject_policy(policy: Policy, user, comment: str) -> Policy:
     policy = _lock(policy)
     _transition(policy, "reject")
-    _reviewer_check(policy, user)
+    _reviewer_check(policy, user, approving=False)
     if not (comment or "").strip():
         raise RuleViolation("policies.comment_required", "退回时请填写审核意见，说明需要修改的内容")
     policy = _move(policy, "reject", reviewed_by=user, reviewed_at=timezone.now(), review_comment=comment.strip())
@@ -285,7 +300,7 @@ def withdraw_policy(policy: Policy, user, reason: str) -> Policy:
 @transaction.atomic
 def reopen_policy(policy: Policy, user) -> Policy:
     policy = _lock(policy)
-    return _move(policy, "reopen", submitted_by=None, submitted_at=None)
+    return _move(policy, "reopen", submitted_by=None, submitter_id_kept=None, submitted_at=None)
 
 
 @transaction.atomic

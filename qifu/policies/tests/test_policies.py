@@ -322,3 +322,50 @@ def test_submitter_hears_the_review_result(api, cast, django_capture_on_commit_c
         api(cast.staff_b).post(f"{BASE}/{pid}/reject", {"comment": "请补充申报材料清单"})
     with tenancy.tenant_scope(cast.tenant):
         assert Delivery.objects.filter(channel="inapp", user=cast.staff_a).exists()
+
+
+def test_disabled_tags_cannot_be_given_but_stay_on_policies_that_have_them(api, cast):
+    admin = api(cast.tenant_admin)
+    tag = admin.post("policies/manage/tags", {"name": "老字号", "kind": "basic"}).json()
+    pid = api(cast.staff_a).post(BASE, payload(tag_ids=[tag["id"]])).json()["id"]
+    admin.put(f"policies/manage/tags/{tag['id']}", {"name": "老字号", "is_active": False})
+    refused = api(cast.staff_a).post(BASE, payload(title="另一条政策", tag_ids=[tag["id"]]))
+    assert refused.status_code == 422 and refused.json()["code"] == "policies.unknown_tag"
+    assert "停用" in refused.json()["message"]
+    kept = api(cast.staff_a).put(f"{BASE}/{pid}", payload(title="改了标题", tag_ids=[tag["id"]]))
+    assert kept.status_code == 200 and [t["id"] for t in kept.json()["tags"]] == [tag["id"]]
+    other = api(cast.staff_a).post(BASE, payload(title="第三条政策")).json()["id"]
+    added = api(cast.staff_a).put(f"{BASE}/{other}", payload(title="第三条政策", tag_ids=[tag["id"]]))
+    assert added.json()["code"] == "policies.unknown_tag"
+    with tenancy.tenant_scope(cast.tenant):
+        assert not Policy.objects.get(pk=other).tags.exists()
+
+
+def test_submitter_is_remembered_after_the_account_is_deleted(api, cast):
+    from qifu.accounts.models import User
+
+    pid = api(cast.staff_b).post(BASE, payload()).json()["id"]
+    assert api(cast.staff_b).post(f"{BASE}/{pid}/submit").status_code == 200
+    staff_b_id = cast.staff_b.pk
+    User.objects.filter(pk=staff_b_id).delete()
+    with tenancy.tenant_scope(cast.tenant):
+        policy = Policy.objects.get(pk=pid)
+        assert policy.submitted_by_id is None and policy.submitter_id_kept == staff_b_id
+    detail = api(cast.staff_a).get(f"{BASE}/{pid}").json()
+    assert detail["submitted_by"] == "（账号已删除）" and detail["can_review"] is True
+    assert api(cast.staff_a).post(f"{BASE}/{pid}/approve", {"comment": "同意"}).json()["status"] == "published"
+
+
+def test_a_policy_whose_submitter_is_unknown_cannot_be_approved(api, cast):
+    pid = api(cast.staff_a).post(BASE, payload()).json()["id"]
+    api(cast.staff_a).post(f"{BASE}/{pid}/submit")
+    with tenancy.tenant_scope(cast.tenant):  # as a row whose submitter was deleted before ids were kept
+        Policy.objects.filter(pk=pid).update(submitted_by=None, submitter_id_kept=None)
+    assert api(cast.staff_b).get(f"{BASE}/{pid}").json()["can_review"] is True  # may still send it back
+    refused = api(cast.staff_b).post(f"{BASE}/{pid}/approve", {"comment": "同意"})
+    assert refused.status_code == 422 and refused.json()["code"] == "policies.unknown_submitter"
+    sent_back = api(cast.staff_b).post(f"{BASE}/{pid}/reject", {"comment": "请重新提交"})
+    assert sent_back.json()["status"] == "draft"
+    api(cast.staff_a).post(f"{BASE}/{pid}/submit")
+    own = api(cast.staff_a).post(f"{BASE}/{pid}/approve", {"comment": "自己批"})
+    assert own.json()["code"] == "policies.same_reviewer"
