@@ -1,17 +1,21 @@
-"""Helpers for the generic access sweep: fill path parameters with real ids and
-build a schema-valid request body, so a denial is the server's decision and
-not a validation error."""
+"""Helpers for the generic access sweep: schema-valid request bodies (so a denial is the server's
+decision and not a validation error), paths filled with the ids of real rows (see ``sweep_world``),
+and a snapshot of every row of every table to prove that nothing was written."""
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
+import json
 import re
+import uuid
 from typing import Any
 
-from django.apps import apps
-
-from qifu.core import tenancy
+from django.db import connection
 
 MISSING_ID = 987654321
+MISSING_TEXT = "sweep-missing"
+PARAM = re.compile(r"\{([^}]+)\}")
 
 
 def resolve(schema: dict, node: dict) -> dict:
@@ -62,27 +66,6 @@ def example(schema: dict, node: dict, depth: int = 0) -> Any:
     return None
 
 
-def object_id(label: str | None, tenant) -> int:
-    """The id of an existing row of ``label`` in ``tenant`` (so 404 means isolation, not absence)."""
-    if not label:
-        return MISSING_ID
-    model = apps.get_model(label)
-    with tenancy.all_tenants():
-        manager = model._base_manager
-        qs = (
-            manager.filter(tenant=tenant)
-            if hasattr(model, "tenant_id") or "tenant" in [f.name for f in model._meta.fields]
-            else manager.all()
-        )
-        row = qs.order_by("id").first()
-    return row.pk if row else MISSING_ID
-
-
-def fill_path(path: str, object_label: str | None, tenant) -> str:
-    ident = object_id(object_label, tenant)
-    return re.sub(r"\{[^}]+\}", str(ident), path)
-
-
 def body_for(schema: dict, op: dict) -> Any:
     content = op.get("requestBody", {}).get("content", {})
     if "application/json" in content:
@@ -90,18 +73,78 @@ def body_for(schema: dict, op: dict) -> Any:
     return None
 
 
-def database_fingerprint() -> dict[str, tuple[int, str]]:
-    """Row count and newest update of every table — compared before and after the sweep."""
-    result = {}
-    with tenancy.all_tenants():
-        for model in apps.get_models():
-            if model._meta.proxy or not model._meta.managed:
+# -- paths -----------------------------------------------------------------------------------------
+def path_params(path: str) -> list[str]:
+    return [name.split(":")[-1] for name in PARAM.findall(path)]
+
+
+def fill_path(path: str, values: dict[str, Any]) -> str:
+    return PARAM.sub(lambda m: str(values[m.group(1).split(":")[-1]]), path)
+
+
+def missing_values(path: str) -> dict[str, Any]:
+    """Values naming no row at all: the control for "is this refusal about the object?"."""
+    return {n: MISSING_ID if n == "id" or n.endswith("_id") else MISSING_TEXT for n in path_params(path)}
+
+
+# -- nothing written -------------------------------------------------------------------------------
+def _plain(value: Any) -> Any:
+    if isinstance(value, memoryview):
+        return bytes(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    if isinstance(value, (dt.date, dt.time, decimal.Decimal, uuid.UUID)):
+        return str(value)
+    return value
+
+
+def database_snapshot(ignore: dict[str, set[str] | None] | None = None) -> dict[str, dict[str, Any]]:
+    """Every row of every table (raw SQL, so search indexes and link tables count too).
+
+    ``ignore`` maps a table to columns left out of the comparison (``None``: the whole table).
+    Rows are keyed by their ``id`` column where the table has one."""
+    ignore = ignore or {}
+    snapshot: dict[str, dict[str, Any]] = {}
+    with connection.cursor() as cursor:
+        for table in sorted(connection.introspection.table_names(cursor)):
+            if table in ignore and ignore[table] is None:
                 continue
-            manager = model._base_manager
-            field_names = {f.name for f in model._meta.concrete_fields}
-            newest = ""
-            if "updated_at" in field_names:
-                latest = manager.order_by("-updated_at").values_list("updated_at", flat=True).first()
-                newest = latest.isoformat() if latest else ""
-            result[model._meta.label] = (manager.count(), newest)
-    return result
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 (introspected names)
+            columns = [c[0] for c in cursor.description]
+            skip = ignore.get(table) or set()
+            keep = [i for i, name in enumerate(columns) if name not in skip]
+            keyed = columns and columns[0] == "id"
+            rows: dict[Any, Any] = {}
+            for n, raw in enumerate(cursor.fetchall()):
+                values = tuple(_plain(raw[i]) for i in keep)
+                rows[raw[0] if keyed else n] = values
+            if not keyed:
+                rows = dict(enumerate(sorted(rows.values(), key=repr)))
+            snapshot[table] = {"columns": [columns[i] for i in keep], "rows": rows}
+    return snapshot
+
+
+def snapshot_changes(before: dict, after: dict, limit: int = 5) -> list[str]:
+    """What differs between two snapshots, table by table, naming rows and columns."""
+    changes = []
+    for table in sorted(set(before) | set(after)):
+        old, new = before.get(table), after.get(table)
+        if old == new:
+            continue
+        if old is None or new is None:
+            changes.append(f"{table}: table {'created' if old is None else 'dropped'}")
+            continue
+        columns = new["columns"]
+        added = [k for k in new["rows"] if k not in old["rows"]]
+        removed = [k for k in old["rows"] if k not in new["rows"]]
+        changed = [k for k in new["rows"] if k in old["rows"] and new["rows"][k] != old["rows"][k]]
+        parts = []
+        if added:
+            parts.append(f"rows added {added[:limit]}")
+        if removed:
+            parts.append(f"rows removed {removed[:limit]}")
+        for key in changed[:limit]:
+            cols = [c for c, a, b in zip(columns, old["rows"][key], new["rows"][key], strict=True) if a != b]
+            parts.append(f"row {key} changed {cols}")
+        changes.append(f"{table}: " + "; ".join(parts))
+    return changes
