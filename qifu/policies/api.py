@@ -58,13 +58,14 @@ def suggest(request, q: str = ""):
     return {"items": search.suggest(qs, q[:50])}
 
 
-@router.get("/options", permission=PUBLIC, response=OptionsOut, summary="筛选项：层级、支持方式、部门、标签")
+@router.get("/options", permission=PUBLIC, response=OptionsOut, summary="筛选项：层级、支持方式、部门、标签、行业")
 def options(request):
     return {
         "levels": choices(Policy.Level.choices),
         "support_types": choices(Policy.SupportType.choices),
         "departments": selectors.departments(),
         "tags": [selectors.tag_out(t) for t in PolicyTag.objects.filter(is_active=True)],
+        "industries": selectors.industry_choices(),
     }
 
 

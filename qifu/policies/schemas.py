@@ -159,11 +159,18 @@ class Choice(Schema):
     label: str
 
 
+class IndustryChoice(Schema):
+    code: str = Field(description="门类字母或大类代码（GB/T 4754-2017）")
+    name: str
+    section: str = Field(description="所属门类；门类本身为空")
+
+
 class OptionsOut(Schema):
     levels: list[Choice]
     support_types: list[Choice]
     departments: list[str]
     tags: list[TagOut]
+    industries: list[IndustryChoice]
 
 
 class SuggestOut(Schema):

@@ -27,6 +27,17 @@ def open_now_q(today=None) -> Q:
     )
 
 
+def industry_choices() -> list[dict[str, str]]:
+    """The industries the ``industry`` filter understands: every 门类, each followed by its 大类."""
+    from qifu.orgs.industries import DIVISIONS, SECTIONS
+
+    out = []
+    for section, name in SECTIONS:
+        out.append({"code": section, "name": name, "section": ""})
+        out += [{"code": code, "name": label, "section": s} for s, code, label in DIVISIONS if s == section]
+    return out
+
+
 def _industry_keys(code: str) -> list[str]:
     from qifu.orgs.industries import DIVISIONS
 

@@ -3575,7 +3575,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 筛选项：层级、支持方式、部门、标签 */
+        /** 筛选项：层级、支持方式、部门、标签、行业 */
         get: operations["qifu_policies_api_options"];
         put?: never;
         post?: never;
@@ -4785,6 +4785,21 @@ export interface components {
             id: number;
             /** Url */
             url: string;
+        };
+        /** IndustryChoice */
+        IndustryChoice: {
+            /**
+             * Code
+             * @description 门类字母或大类代码（GB/T 4754-2017）
+             */
+            code: string;
+            /** Name */
+            name: string;
+            /**
+             * Section
+             * @description 所属门类；门类本身为空
+             */
+            section: string;
         };
         /** IndustryOut */
         IndustryOut: {
@@ -6545,6 +6560,8 @@ export interface components {
         OptionsOut: {
             /** Departments */
             departments: string[];
+            /** Industries */
+            industries: components["schemas"]["IndustryChoice"][];
             /** Levels */
             levels: components["schemas"]["Choice"][];
             /** Support Types */

@@ -369,3 +369,12 @@ def test_a_policy_whose_submitter_is_unknown_cannot_be_approved(api, cast):
     api(cast.staff_a).post(f"{BASE}/{pid}/submit")
     own = api(cast.staff_a).post(f"{BASE}/{pid}/approve", {"comment": "自己批"})
     assert own.json()["code"] == "policies.same_reviewer"
+
+
+def test_options_list_the_industries_the_filter_understands(api, cast):
+    industries = api(None).get("policies/options").json()["industries"]
+    codes = [i["code"] for i in industries]
+    assert codes[0] == "A" and "C" in codes and "27" in codes
+    pharma = next(i for i in industries if i["code"] == "27")
+    assert pharma == {"code": "27", "name": "医药制造业", "section": "C"}
+    assert codes.index("C") < codes.index("27") < codes.index("D")  # each 大类 follows its 门类

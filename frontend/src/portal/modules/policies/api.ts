@@ -76,11 +76,19 @@ export interface Choice {
   label: string
 }
 
+export interface IndustryChoice {
+  code: string
+  name: string
+  /** The 门类 a 大类 belongs to; empty for a 门类 itself. */
+  section: string
+}
+
 export interface Options {
   levels: Choice[]
   support_types: Choice[]
   departments: string[]
   tags: Tag[]
+  industries: IndustryChoice[]
 }
 
 export interface Eligibility {
