@@ -167,6 +167,7 @@ class Delivery(TenantOwned):
     reason = models.CharField("原因", max_length=500, blank=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    receipt_checked_at = models.DateTimeField("最近查询回执", null=True, blank=True)
 
     scope_owner_field = None
 
@@ -176,8 +177,12 @@ class Delivery(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["send", "channel", "recipient_key"], name="messaging_delivery_once")
         ]
-        # claims read "queued rows of this send in id order": the id in the index avoids a sort
-        indexes = [models.Index(fields=["send", "state", "id"], name="messaging_delivery_claim")]
+        indexes = [
+            # claims read "queued rows of this send in id order": the id in the index avoids a sort
+            models.Index(fields=["send", "state", "id"], name="messaging_delivery_claim"),
+            # the receipts job reads "sent SMS of the last days"
+            models.Index(fields=["channel", "state", "sent_at"], name="messaging_delivery_receipts"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.recipient_key}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from huey import crontab
 
 from qifu.core import jobs
-from qifu.messaging import delivery, segments
+from qifu.messaging import delivery, receipts, segments
 from qifu.messaging.models import Delivery, Send
 
 logger = logging.getLogger("qifu.messaging")
@@ -85,38 +85,7 @@ RECEIPTS = "messaging.receipts"
 
 
 @jobs.register(RECEIPTS, retries=0, schedule=crontab(minute="*/10"), label="拉取短信回执")
-def pull_receipts(limit: int = 200) -> str:
+def pull_receipts(limit: int = 500) -> str:
     """Upgrade SMS rows the provider accepted ("sent") to delivered / failed from its receipts."""
-    from qifu.messaging import channels
-
-    channel = channels.get("sms")
-    lookup = getattr(channel, "lookup", None)
-    if lookup is None or channel.provider == "console":
-        return "the SMS backend has no receipts"
-    since = timezone.now() - timedelta(days=2)
-    rows = list(
-        Delivery.objects.filter(channel="sms", state=Delivery.State.SENT, sent_at__gte=since)
-        .select_related("send", "user")
-        .order_by("sent_at")[:limit]
-    )
-    settled = 0
-    for row in rows:
-        renderer = delivery.Renderer(row.send)
-        try:
-            result = lookup(renderer.outgoing(row), row.sent_at)
-        except Exception as exc:  # the provider cannot answer now: the next run asks again
-            logger.warning("receipt lookup for delivery %s failed: %s", row.pk, exc)
-            continue
-        if result is None or (result.ok and not result.delivered):
-            continue
-        now = timezone.now()
-        if result.ok:
-            changed = Delivery.objects.filter(pk=row.pk, state=Delivery.State.SENT).update(
-                state=Delivery.State.DELIVERED, delivered_at=now, provider_code=result.code[:60], updated_at=now
-            )
-        else:
-            changed = Delivery.objects.filter(pk=row.pk, state=Delivery.State.SENT).update(
-                state=Delivery.State.FAILED, provider_code=result.code[:60], reason=result.reason[:500], updated_at=now
-            )
-        settled += changed
-    return f"settled {settled} of {len(rows)} receipts"
+    summary, _sends = receipts.pull(limit)
+    return summary
