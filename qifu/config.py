@@ -74,6 +74,23 @@ def _list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def parse_field_keys(raw: str) -> list:
+    """The Fernet keys of a QIFU_FIELD_KEY value (comma-separated, newest first); ValueError names the bad one."""
+    from cryptography.fernet import Fernet
+
+    keys = [k.strip() for k in (raw or "").split(",") if k.strip()]
+    result = []
+    for n, key in enumerate(keys, start=1):
+        try:
+            result.append(Fernet(key.encode()))
+        except (ValueError, TypeError):
+            where = f"key {n} of {len(keys)}" if len(keys) > 1 else "the value"
+            raise ValueError(
+                f"{where} is not a Fernet key (44 characters of url-safe base64 encoding 32 bytes)"
+            ) from None
+    return result
+
+
 def load() -> Config:
     errors: list[str] = []
     env = os.environ.get("QIFU_ENV", "development")
@@ -95,6 +112,11 @@ def load() -> Config:
         scheme = urlparse(database_url).scheme
         if scheme not in ("postgres", "postgresql", "pgsql", "sqlite"):
             errors.append(f"QIFU_DATABASE_URL: unsupported scheme {scheme!r} (use postgresql:// or sqlite:///)")
+        elif production and scheme == "sqlite":
+            errors.append(
+                "QIFU_DATABASE_URL: SQLite is the embedded development database; production needs "
+                "PostgreSQL (postgresql://user:pass@host:5432/db)"
+            )
     elif production:
         errors.append("QIFU_DATABASE_URL: required in production (postgresql://user:pass@host:5432/db)")
 
@@ -104,8 +126,13 @@ def load() -> Config:
     if production and not redis_url:
         errors.append("QIFU_REDIS_URL: required in production (redis://host:6379/0)")
 
-    field_key = os.environ.get("QIFU_FIELD_KEY", "")
-    if production and not field_key:
+    field_key = os.environ.get("QIFU_FIELD_KEY", "").strip()
+    if field_key:
+        try:
+            parse_field_keys(field_key)
+        except ValueError as exc:
+            errors.append(f"QIFU_FIELD_KEY: {exc}")
+    elif production:
         errors.append(
             "QIFU_FIELD_KEY: required in production (a Fernet key: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"
         )

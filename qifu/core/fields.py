@@ -1,23 +1,40 @@
-"""Encrypted model fields (ID numbers, phone numbers) with a key from QIFU_FIELD_KEY."""
+"""Encrypted model fields (ID numbers, phone numbers) with keys from QIFU_FIELD_KEY.
+
+QIFU_FIELD_KEY holds one Fernet key, or several separated by commas (newest first) while keys are
+rotated: the first encrypts, every one of them decrypts. A value that none of them decrypts is an
+error (``FieldDecryptionError``), never a placeholder — a placeholder would be encrypted and saved
+over the real value the next time the row is saved.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import models
 
+from qifu.config import parse_field_keys
 
-def _fernet() -> Fernet:
-    key = settings.QIFU_FIELD_KEY
-    if not key:
+
+class FieldDecryptionError(RuntimeError):
+    """A stored encrypted value cannot be decrypted with the configured keys."""
+
+
+@lru_cache(maxsize=4)
+def _fernet_for(raw: str, secret_key: str) -> MultiFernet:
+    if not raw:
         # Development/test only (production refuses to start without QIFU_FIELD_KEY):
         # derive a stable key from SECRET_KEY so demo data stays readable across restarts.
-        key = base64.urlsafe_b64encode(hashlib.sha256(settings.SECRET_KEY.encode()).digest()).decode()
-    return Fernet(key.encode() if isinstance(key, str) else key)
+        raw = base64.urlsafe_b64encode(hashlib.sha256(secret_key.encode()).digest()).decode()
+    return MultiFernet(parse_field_keys(raw))
+
+
+def _fernet() -> MultiFernet:
+    return _fernet_for(settings.QIFU_FIELD_KEY or "", settings.SECRET_KEY)
 
 
 def blind_index(value: str) -> str:
@@ -34,7 +51,13 @@ class EncryptedTextField(models.TextField):
         try:
             return _fernet().decrypt(value.encode()).decode()
         except InvalidToken:
-            return "<无法解密>"
+            model = getattr(self, "model", None)
+            where = f"{model._meta.label}.{self.name}" if model is not None else "an encrypted value"
+            raise FieldDecryptionError(
+                f"{where} cannot be decrypted with QIFU_FIELD_KEY: the key differs from the one the value was "
+                "written with (during a key change list the new key first and the old one after it, separated "
+                "by a comma). Refusing to read it rather than hand out a placeholder that a save would store."
+            ) from None
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

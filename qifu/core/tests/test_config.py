@@ -9,7 +9,7 @@ PROD = {
     "QIFU_DATABASE_URL": "postgresql://u:p@db:5432/qifu",
     "QIFU_REDIS_URL": "redis://cache:6379/0",
     "QIFU_ALLOWED_HOSTS": "qifu.example.gov.cn",
-    "QIFU_FIELD_KEY": "x" * 44,
+    "QIFU_FIELD_KEY": "Zp4kQ0x1vB3c8sS2Yh6nJt9uW5eR7aL1mD0gK3fH2iE=",
 }
 
 
@@ -55,6 +55,35 @@ def test_bad_database_scheme(monkeypatch):
     _env(monkeypatch, {"QIFU_DATABASE_URL": "mysql://x/y"})
     with pytest.raises(ImproperlyConfigured, match="QIFU_DATABASE_URL: unsupported scheme"):
         config.load()
+
+
+def test_production_refuses_sqlite(monkeypatch):
+    _env(monkeypatch, {**PROD, "QIFU_DATABASE_URL": "sqlite:////srv/qifu/qifu.sqlite3"})
+    with pytest.raises(ImproperlyConfigured) as err:
+        config.load()
+    (line,) = [ln.strip() for ln in str(err.value).splitlines()[1:]]
+    assert line.startswith("QIFU_DATABASE_URL: SQLite is the embedded development database")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("x" * 44, "QIFU_FIELD_KEY: the value is not a Fernet key"),
+        ("too-short", "QIFU_FIELD_KEY: the value is not a Fernet key"),
+        (PROD["QIFU_FIELD_KEY"] + ",nope", "QIFU_FIELD_KEY: key 2 of 2 is not a Fernet key"),
+    ],
+)
+def test_field_key_format_is_checked_at_start_up(monkeypatch, value, message):
+    _env(monkeypatch, {**PROD, "QIFU_FIELD_KEY": value})
+    with pytest.raises(ImproperlyConfigured) as err:
+        config.load()
+    (line,) = [ln.strip() for ln in str(err.value).splitlines()[1:]]
+    assert line.startswith(message)
+
+
+def test_several_field_keys_for_rotation_load(monkeypatch):
+    _env(monkeypatch, {**PROD, "QIFU_FIELD_KEY": f" {PROD['QIFU_FIELD_KEY']} , {PROD['QIFU_FIELD_KEY']}"})
+    assert config.load().field_key
 
 
 def test_development_needs_nothing(monkeypatch):
