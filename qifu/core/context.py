@@ -157,6 +157,11 @@ class RequestContext:
         return self._cache[key]
 
     def scoped(self, queryset: QuerySet, permission: str | None = None) -> QuerySet:
+        """``queryset`` within the data scope; its filters on fields hidden or masked for the
+        user match nothing (``fieldrules.restrict_filters``), so a search cannot probe them."""
+        from qifu.core import fieldrules
+
+        queryset = fieldrules.restrict_filters(self, queryset)
         q = self.scope_filter(queryset.model, permission)
         return queryset if q is None else queryset.filter(q)
 

@@ -13,8 +13,10 @@
 * Every text cell that starts with ``= + - @``, a tab or a carriage return is
   prefixed with ``'`` and stored as text, so a spreadsheet never runs it as a formula.
 * With ``ctx`` and ``model`` the request's field rules apply: hidden columns are
-  dropped, masked values masked. Objects are read through the same proxy the API uses,
-  so rules of related models (``owner.phone``) apply too.
+  dropped, masked values masked. A dotted column follows the rules of every model on its
+  way (``enterprise.credit_code`` goes when the enterprise's credit code is hidden). Objects
+  are read through the same proxy the API uses. A proxy model (one side's view) is ruled
+  as the model it proxies.
 * Openpyxl's write-only mode streams rows to a temporary file; more rows than
   ``QIFU_EXPORT_MAX_ROWS`` (default 50,000) are refused with a message to narrow the filter.
 * With ``ctx`` the export itself is recorded in the operation log (who exported what, how many rows).
@@ -94,38 +96,41 @@ def _display(row: Any, key: str, ctx) -> Any:
     return fieldrules.read(row, key, ctx)
 
 
+def column_rule(key: str, ctx, model) -> str:
+    """The strictest rule on the way to a (dotted) column: ``enterprise.credit_code`` is hidden when
+    the application's ``enterprise`` or the enterprise's ``credit_code`` is hidden for the user."""
+    model_cls = _model_class(model)
+    strictest = fieldrules.VISIBLE
+    for part in key.split("."):
+        if model_cls is None:
+            break
+        field_name = fieldrules._field_of(model_cls, part)
+        if field_name is None:
+            break
+        rule = fieldrules.rules_for(ctx, model_cls).get(field_name, fieldrules.VISIBLE)
+        if fieldrules._RANK[rule] > fieldrules._RANK[strictest]:
+            strictest = rule
+        field = model_cls._meta.get_field(field_name)
+        model_cls = field.related_model if field.is_relation else None
+    return strictest
+
+
 def _visible_columns(columns: list[tuple[str, str]], ctx, model) -> list[tuple[str, str]]:
     if ctx is None or model is None:
         return list(columns)
-    rules = fieldrules.rules_for(ctx, model)
-    model_cls = _model_class(model)
-    kept = []
-    for key, header in columns:
-        head = key.split(".", 1)[0]
-        field = fieldrules._field_of(model_cls, head) if model_cls else head
-        if rules.get(field or head) == fieldrules.HIDDEN:
-            continue
-        kept.append((key, header))
-    return kept
+    return [(key, header) for key, header in columns if column_rule(key, ctx, model) != fieldrules.HIDDEN]
 
 
 def _model_class(model):
-    if model is None:
-        return None
-    if isinstance(model, str):
-        from django.apps import apps
-
-        return apps.get_model(model)
-    return model
+    return None if model is None else fieldrules.concrete(model)
 
 
 def _masked_dict_value(row: dict, key: str, ctx, model) -> Any:
     """Dict rows carry no model: apply the declared model's rules by column name."""
     value = fieldrules.read(row, key, None)
-    if ctx is None or model is None or "." in key:
+    if ctx is None or model is None:
         return value
-    rule = fieldrules.rules_for(ctx, model).get(key)
-    if rule == fieldrules.MASKED:
+    if column_rule(key, ctx, model) == fieldrules.MASKED:
         return fieldrules.mask_value(value)
     return value
 
@@ -200,7 +205,7 @@ def xlsx_response(
     if ctx is not None and getattr(ctx, "is_authenticated", False):
         from qifu.core import audit
 
-        label = model if isinstance(model, str) else (model._meta.label_lower if model is not None else "")
+        label = fieldrules.label_of(model) if model is not None else ""
         audit.record(
             "export.xlsx",
             object_type=label,

@@ -29,6 +29,11 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 from django.db.models import Manager, QuerySet
+from django.db.models.expressions import Col
+from django.db.models.lookups import Lookup
+from django.db.models.sql import Query
+from django.db.models.sql.datastructures import Join
+from django.db.models.sql.where import NothingNode, WhereNode
 from ninja import Status
 from pydantic import BaseModel
 
@@ -45,31 +50,50 @@ _RANK = {VISIBLE: 0, READONLY: 1, MASKED: 2, HIDDEN: 3}
 
 # Never subject to rules: identity and bookkeeping columns the platform needs.
 _EXEMPT = {"id", "tenant", "created_at", "updated_at", "created_by", "updated_by", "path", "depth", "password"}
+# Models outside TenantOwned that still carry rules, limited to these fields (the user
+# list of the access admin shows name and phone; the rest of the account is not data).
+_EXTRA_RULEABLE = {"accounts.user": ("name", "phone", "email")}
+
+
+# -- which model a rule is kept under ---------------------------------------------
+def concrete(model: type[models.Model] | str) -> type[models.Model]:
+    """The concrete model behind ``model``: a proxy (e.g. one side's view of an application)
+    shares the table, the fields and so the rules of the model it proxies."""
+    model = apps.get_model(model) if isinstance(model, str) else model
+    return model._meta.concrete_model or model
+
+
+def label_of(model: type[models.Model] | str) -> str:
+    """``app.model`` of the concrete model: the one key rules are stored and looked up under."""
+    return concrete(model)._meta.label_lower
 
 
 # -- which fields can carry rules ---------------------------------------------
 def ruleable_fields(model: type[models.Model] | str) -> dict[str, str]:
     """``{field_name: 中文名}`` of the fields a role may restrict on ``model``."""
-    model = apps.get_model(model) if isinstance(model, str) else model
+    model = concrete(model)
+    only = _EXTRA_RULEABLE.get(model._meta.label_lower)
     fields = {}
     for field in model._meta.concrete_fields:
-        if field.name in _EXEMPT or field.primary_key:
+        if field.name in _EXEMPT or field.primary_key or (only is not None and field.name not in only):
             continue
         fields[field.name] = str(field.verbose_name)
     return fields
 
 
 def ruleable_models() -> dict[str, dict[str, Any]]:
-    """Every tenant-owned model with its restrictable fields (for the role editor)."""
+    """Every tenant-owned model with its restrictable fields (for the role editor).
+
+    Proxies are left out: their rules are those of the model they proxy."""
     from qifu.core.models import TenantOwned
 
     result = {}
     for model in apps.get_models():
-        if issubclass(model, TenantOwned) and not model._meta.abstract:
-            result[model._meta.label_lower] = {
-                "label": str(model._meta.verbose_name),
-                "fields": ruleable_fields(model),
-            }
+        label = model._meta.label_lower
+        if model._meta.abstract or model._meta.proxy:
+            continue
+        if issubclass(model, TenantOwned) or label in _EXTRA_RULEABLE:
+            result[label] = {"label": str(model._meta.verbose_name), "fields": ruleable_fields(model)}
     return result
 
 
@@ -80,7 +104,7 @@ def validate_rules(rules: dict) -> dict[str, dict[str, str]]:
     cleaned: dict[str, dict[str, str]] = {}
     for label, fields in rules.items():
         try:
-            model = apps.get_model(label)
+            model = concrete(label)
         except (LookupError, ValueError):
             raise ValueError(f"字段规则中的对象类型「{label}」不存在") from None
         allowed = ruleable_fields(model)
@@ -96,8 +120,28 @@ def validate_rules(rules: dict) -> dict[str, dict[str, str]]:
                 raise ValueError(f"字段「{allowed[name]}」的规则「{rule}」无效，应为 hidden / masked / readonly")
             kept[name] = rule
         if kept:
-            cleaned[model._meta.label_lower] = kept
+            # A proxy's label is stored as the concrete model's (the stricter rule wins if both are given).
+            merged = cleaned.setdefault(model._meta.label_lower, {})
+            for name, rule in kept.items():
+                if _RANK[rule] > _RANK[merged.get(name, VISIBLE)]:
+                    merged[name] = rule
     return cleaned
+
+
+def role_rules(role) -> dict[str, dict[str, str]]:
+    """A role's rules (or a rule map) keyed by concrete model (rules saved under a proxy's label still count)."""
+    result: dict[str, dict[str, str]] = {}
+    rules = role if isinstance(role, dict) else getattr(role, "field_rules", None)
+    for label, fields in (rules or {}).items():
+        try:
+            key = label_of(label)
+        except (LookupError, ValueError):
+            continue
+        merged = result.setdefault(key, {})
+        for name, rule in (fields or {}).items():
+            if rule in _RANK and _RANK[rule] > _RANK[merged.get(name, VISIBLE)]:
+                merged[name] = rule
+    return result
 
 
 # -- resolving the rules for a request ------------------------------------------
@@ -113,7 +157,7 @@ def rules_for(ctx, model: type[models.Model] | str) -> dict[str, str]:
     """The effective ``{field: rule}`` for ``model`` in this request (visible fields omitted)."""
     if ctx is None or not getattr(ctx, "is_authenticated", False) or getattr(ctx, "is_platform_admin", False):
         return {}
-    label = model if isinstance(model, str) else model._meta.label_lower
+    label = label_of(model)
     cache = ctx._cache.setdefault("field_rules", {})
     key = (label, getattr(ctx, "permission", ""))
     if key in cache:
@@ -122,7 +166,7 @@ def rules_for(ctx, model: type[models.Model] | str) -> dict[str, str]:
     effective: dict[str, str] = {}
     if roles:
         names: set[str] = set()
-        per_role = [((r.field_rules or {}).get(label) or {}) for r in roles]
+        per_role = [(role_rules(r).get(label) or {}) for r in roles]
         for rules in per_role:
             names.update(rules)
         for name in names:
@@ -282,6 +326,73 @@ def read(obj: Any, key: str, ctx=None) -> Any:
     return value
 
 
+# -- filters and search ---------------------------------------------------------------
+def _cols(expression: Any) -> Iterable[Col]:
+    if isinstance(expression, Col):
+        yield expression
+        return
+    getter = getattr(expression, "get_source_expressions", None)
+    if getter is None or isinstance(expression, (QuerySet, Query)):
+        return  # plain values, and subqueries (the server's own, never the user's filter)
+    for source in getter():
+        if source is not None:
+            yield from _cols(source)
+
+
+def _restricted_col(ctx, query: Query, col: Col) -> bool:
+    """Whether a condition on ``col`` would tell something about a field hidden or masked for the user:
+    the column itself, or any relation it was reached through (``town__name`` with ``town`` hidden)."""
+
+    def shielded(field) -> bool:
+        model = getattr(field, "model", None)
+        if model is None or not getattr(field, "concrete", False):
+            return False
+        return _RANK.get(rules_for(ctx, model).get(field.name, VISIBLE), 0) >= _RANK[MASKED]
+
+    if shielded(col.target):
+        return True
+    alias = col.alias
+    seen = set()
+    while alias in query.alias_map and alias not in seen:
+        seen.add(alias)
+        join = query.alias_map[alias]
+        if not isinstance(join, Join):
+            break
+        if shielded(join.join_field):  # a forward relation of the parent row
+            return True
+        alias = join.parent_alias
+    return False
+
+
+def _scrub(ctx, query: Query, node: WhereNode) -> None:
+    for index, child in enumerate(node.children):
+        if isinstance(child, WhereNode):
+            _scrub(ctx, query, child)
+        elif isinstance(child, Lookup):
+            cols = [*_cols(child.lhs), *_cols(child.rhs)]
+            if any(_restricted_col(ctx, query, col) for col in cols):
+                node.children[index] = NothingNode()
+
+
+def restrict_filters(ctx, queryset: QuerySet) -> QuerySet:
+    """The queryset with every condition on a field hidden or masked for the user made to match nothing.
+
+    Filters and search terms are applied by the selector before ``ctx.scoped`` adds the data
+    scope, which calls this first: a search such as ``name 包含 q 或 credit_code 以 q 开头`` keeps
+    matching on the name, while the credit-code half never matches (a hidden value cannot be
+    probed prefix by prefix). Under ``NOT`` the neutralised condition matches everything, which
+    reveals nothing either. Conditions added after ``ctx.scoped`` (the data scope itself) are not
+    touched.
+    """
+    if ctx is None or not getattr(ctx, "is_authenticated", False) or getattr(ctx, "is_platform_admin", False):
+        return queryset
+    if not any(role_rules(r) for r in _relevant_roles(ctx)):
+        return queryset
+    queryset = queryset.all()  # a clone: the caller's queryset keeps its conditions
+    _scrub(ctx, queryset.query, queryset.query.where)
+    return queryset
+
+
 # -- writes -----------------------------------------------------------------------
 def readonly_fields(ctx, model: type[models.Model] | str) -> set[str]:
     """Fields the request may not change on ``model`` (read-only, masked and hidden alike)."""
@@ -308,6 +419,41 @@ def refused_fields(ctx, model: type[models.Model] | str, payload: BaseModel | di
                 continue  # unchanged: a full form may resend what it shows
         refused.append(field)
     return refused
+
+
+def _shown(ctx, current: models.Model, name: str) -> Any:
+    """What the user was shown for attribute ``name`` of ``current`` (masked, emptied or as is)."""
+    try:
+        shown = getattr(Ruled(current, ctx), name)
+    except AttributeError:
+        return _NOTHING
+    return shown._obj if isinstance(shown, Ruled) else shown
+
+
+_NOTHING = object()
+
+
+def settle_unchanged(ctx, model: type[models.Model] | str, payload: BaseModel, current: models.Model) -> None:
+    """A full form resends what it showed: a masked ``138****5678`` or an emptied hidden field.
+
+    Such a value is no change, so it is replaced in the payload by the stored value — the
+    read-only check then lets it pass and the service writes back what was there, never
+    the mask."""
+    blocked = readonly_fields(ctx, model)
+    if not blocked or not isinstance(payload, BaseModel):
+        return
+    for name in payload.model_fields_set:
+        field = name[:-3] if name.endswith("_id") and name[:-3] in blocked else name
+        rule = rules_for(ctx, model).get(field)
+        if rule not in (MASKED, HIDDEN) or not hasattr(current, name):
+            continue
+        value = getattr(payload, name)
+        shown = _shown(ctx, current, name)
+        if shown is not _NOTHING and value == shown:
+            try:
+                setattr(payload, name, getattr(current, name))
+            except (TypeError, ValueError):
+                continue  # a frozen payload keeps the value; the read-only check decides
 
 
 def field_labels(model: type[models.Model] | str, names: Iterable[str]) -> list[str]:
