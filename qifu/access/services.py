@@ -10,6 +10,14 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 
+from qifu.access.guard import (
+    Guard,
+    audited_refusal,
+    custom_paths,
+    profile_paths,
+    user_profile_paths,
+)
+from qifu.access.guard import refuse as guard_refuse
 from qifu.access.models import (
     Dictionary,
     DictionaryItem,
@@ -38,16 +46,6 @@ BUILTIN_FIELD_RULES = {
     permissions.AUDITOR: {"orgs.enterprise": {"legal_rep_id_number": "masked", "contact_phone": "masked"}},
 }
 
-# How far a data scope reaches, for the "no broader than your own" check.
-_SCOPE_RANK = {
-    context.SCOPE_SELF: 1,
-    context.SCOPE_ORG: 2,
-    context.SCOPE_ORG_AND_BELOW: 3,
-    context.SCOPE_ORG_AND_BELOW_OR_SELF: 3,
-    context.SCOPE_CUSTOM: 3,
-    context.SCOPE_ALL: 9,
-}
-
 
 @transaction.atomic
 def ensure_builtin_roles() -> dict[str, Role]:
@@ -73,79 +71,51 @@ def ensure_builtin_roles() -> dict[str, Role]:
 
 
 # -- the escalation guard ------------------------------------------------------------
-class Guard:
-    """What the acting user may hand out: their own codes, scope reach, visible fields, organisations."""
+# ``Guard`` lives in qifu.access.guard; the helpers below apply it to existing roles and their holders.
 
-    def __init__(self, ctx):
-        self.ctx = ctx
-        self.unlimited = ctx.is_platform_admin
 
-    @property
-    def codes(self) -> frozenset[str]:
-        return self.ctx.permissions
+def _outside_reach(ctx, role: Role) -> list[str]:
+    """Organisations where ``role`` is held that lie outside the actor's reach for this operation."""
+    if ctx.is_platform_admin:
+        return []
+    from qifu.orgs.models import Organisation
 
-    def permissions(self, old: list[str], new: list[str]) -> None:
-        if self.unlimited:
-            return
-        changed = set(old) ^ set(new)
-        missing = sorted(changed - self.codes)
-        if missing:
-            labels = "、".join(permissions.REGISTRY[c].label if c in permissions.REGISTRY else c for c in missing)
-            raise Forbidden(
-                f"不能授予或收回您自己没有的权限：{labels}", code="access.escalation", detail={"permissions": missing}
-            )
+    reachable = ctx.scoped(Organisation.objects.all()).values("pk")
+    held = Organisation.objects.filter(role_assignments__role=role).exclude(pk__in=reachable).distinct()
+    return list(held.values_list("name", flat=True)[:5])
 
-    def scope(self, scope: str, profile: SecurityProfile | None) -> None:
-        if self.unlimited:
-            return
-        mine = max((_SCOPE_RANK.get(r.data_scope, 0) for r in self.ctx.roles), default=0)
-        if _SCOPE_RANK.get(scope, 0) > mine:
-            raise Forbidden("不能授予比您自己更大的数据范围", code="access.escalation", detail={"data_scope": scope})
-        if profile is not None and mine < _SCOPE_RANK[context.SCOPE_ALL]:
-            self.organisations(list(profile.organisations.all()))
 
-    def organisations(self, orgs: list) -> None:
-        """Every organisation must lie within the actor's own reach (their organisation's subtree)."""
-        if self.unlimited:
-            return
-        if any(r.data_scope == context.SCOPE_ALL for r in self.ctx.roles):
-            return
-        home = self.ctx.organisation
-        outside = [o.name for o in orgs if home is None or not o.path.startswith(home.path)]
-        if outside:
-            raise Forbidden(
-                f"不能授权您管辖范围以外的组织：{'、'.join(outside)}",
-                code="access.escalation",
-                detail={"organisations": outside},
-            )
+def _guard_existing(ctx, guard: Guard, role: Role, verb: str) -> None:
+    """Editing or deleting a role is acting for everyone who holds it: the role may hold nothing beyond
+    the actor, and nobody outside the actor's reach may hold it."""
+    try:
+        guard.role(role)
+    except Forbidden as exc:
+        exc.message = f"角色「{role.name}」超出您自己的权限，不能{verb}：{exc.message}"
+        exc.args = (exc.message,)
+        raise
+    outside = _outside_reach(ctx, role)
+    if outside:
+        raise guard_refuse(
+            f"角色「{role.name}」还分配给了您管辖范围以外的组织（{'、'.join(outside)}），不能{verb}",
+            organisations=outside,
+        )
 
-    def field_rules(self, old: dict, new: dict) -> None:
-        """A role may not show a field more openly than the actor sees it."""
-        if self.unlimited:
-            return
-        saved = self.ctx.permission
-        self.ctx.permission = permissions.AUTHENTICATED  # the actor's visibility across all their roles
-        try:
-            for label in set(old) | set(new):
-                mine = fieldrules.rules_for(self.ctx, label)
-                for name, my_rule in mine.items():
-                    before = (old.get(label) or {}).get(name, fieldrules.VISIBLE)
-                    after = (new.get(label) or {}).get(name, fieldrules.VISIBLE)
-                    rank = fieldrules._RANK
-                    if rank[after] < rank[my_rule] and rank[after] < rank[before]:
-                        field = fieldrules.field_labels(label, [name])[0]
-                        raise Forbidden(
-                            f"不能把字段「{field}」放宽到比您自己可见的程度更高",
-                            code="access.escalation",
-                            detail={"field": f"{label}.{name}"},
-                        )
-        finally:
-            self.ctx.permission = saved
 
-    def role(self, role: Role) -> None:
-        """Assigning ``role`` hands out all of it."""
-        self.permissions([], list(role.permissions or []))
-        self.scope(role.data_scope, role.security_profile)
+def _guard_holders(guard: Guard, role: Role, *, codes, scope, profile) -> None:
+    """A role's new reach, measured where it is already held (and for holders with their own profiles)."""
+    if guard.unlimited:
+        return
+    from qifu.orgs.models import Organisation
+
+    for org in Organisation.objects.filter(role_assignments__role=role).distinct():
+        guard.scope(codes, scope, org, profile_paths(profile))
+    if scope == context.SCOPE_CUSTOM:
+        holders = UserSecurityProfile.objects.filter(user__role_assignments__role=role).values_list("user", flat=True)
+        from django.contrib.auth import get_user_model
+
+        for holder in get_user_model().objects.filter(pk__in=holders):
+            guard.scope(codes, scope, None, user_profile_paths(holder))
 
 
 # -- roles ---------------------------------------------------------------------------
@@ -172,6 +142,7 @@ def _check_scope(scope: str, profile: SecurityProfile | None) -> None:
         raise RuleViolation("access.profile_required", "数据范围为「自定义」时必须选择安全配置文件")
 
 
+@audited_refusal("access.role.create")
 @transaction.atomic
 def create_role(
     ctx,
@@ -187,10 +158,8 @@ def create_role(
     codes = _clean_permissions(permissions_ or [])
     rules = _clean_rules(field_rules or {})
     _check_scope(data_scope, security_profile)
-    guard = Guard(ctx)
-    guard.permissions([], codes)
-    guard.scope(data_scope, security_profile)
-    guard.field_rules({}, rules)
+    profile = security_profile if data_scope == context.SCOPE_CUSTOM else None
+    Guard(ctx).role_state(codes=codes, scope=data_scope, profile_paths=profile_paths(profile), rules=rules)
     if Role.objects.filter(code=code).exists():
         raise Conflict("access.role_code_taken", f"角色编码「{code}」已被使用")
     role = Role.objects.create(
@@ -199,13 +168,14 @@ def create_role(
         description=description,
         permissions=codes,
         data_scope=data_scope,
-        security_profile=security_profile if data_scope == context.SCOPE_CUSTOM else None,
+        security_profile=profile,
         field_rules=rules,
     )
     audit.record("access.role.create", role, changes=audit.diff({}, audit.snapshot(role)))
     return role
 
 
+@audited_refusal("access.role.update", target="role")
 @transaction.atomic
 def update_role(
     ctx,
@@ -218,25 +188,32 @@ def update_role(
     security_profile: SecurityProfile | None = None,
     field_rules: dict | None = None,
 ) -> Role:
-    role = Role.objects.select_for_update().get(pk=role.pk)
+    role = Role.objects.select_for_update().select_related("security_profile").get(pk=role.pk)
     before = audit.snapshot(role)
     guard = Guard(ctx)
+    _guard_existing(ctx, guard, role, "修改")
+    codes, scope, profile = list(role.permissions or []), role.data_scope, role.security_profile
+    rules = role.field_rules or {}
     if permissions_ is not None:
         codes = _clean_permissions(permissions_)
         if role.is_builtin and codes != sorted(role.permissions):
             raise RuleViolation("access.builtin_role", "内置角色的权限随系统版本维护，不能修改；请复制为新角色后调整")
         guard.permissions(role.permissions, codes)
-        role.permissions = codes
     if data_scope is not None:
         _check_scope(data_scope, security_profile)
-        if data_scope != role.data_scope or (security_profile and security_profile.pk != role.security_profile_id):
-            guard.scope(data_scope, security_profile)
-        role.data_scope = data_scope
-        role.security_profile = security_profile if data_scope == context.SCOPE_CUSTOM else None
+        scope = data_scope
+        profile = security_profile if data_scope == context.SCOPE_CUSTOM else None
     if field_rules is not None:
         rules = _clean_rules(field_rules)
-        guard.field_rules(role.field_rules or {}, rules)
-        role.field_rules = rules
+    guard.role_state(codes=codes, scope=scope, profile_paths=profile_paths(profile), rules=rules)
+    reach_changed = (
+        scope != role.data_scope
+        or getattr(profile, "pk", None) != role.security_profile_id
+        or set(codes) - set(role.permissions or [])
+    )
+    if reach_changed:
+        _guard_holders(guard, role, codes=codes, scope=scope, profile=profile)
+    role.permissions, role.data_scope, role.security_profile, role.field_rules = codes, scope, profile, rules
     if name is not None:
         role.name = name
     if description is not None:
@@ -246,8 +223,9 @@ def update_role(
     return role
 
 
-@transaction.atomic
+@audited_refusal("access.role.copy", target="role")
 def copy_role(ctx, role: Role, *, code: str, name: str) -> Role:
+    """A new role with the same content (one transaction: ``create_role``'s)."""
     return create_role(
         ctx,
         code=code,
@@ -260,9 +238,10 @@ def copy_role(ctx, role: Role, *, code: str, name: str) -> Role:
     )
 
 
+@audited_refusal("access.role.delete", target="role")
 @transaction.atomic
 def delete_role(ctx, role: Role) -> None:
-    role = Role.objects.select_for_update().get(pk=role.pk)
+    role = Role.objects.select_for_update().select_related("security_profile").get(pk=role.pk)
     if role.is_builtin:
         raise RuleViolation("access.builtin_role", "内置角色不能删除")
     holders = RoleAssignment.objects.filter(role=role).count()
@@ -270,19 +249,21 @@ def delete_role(ctx, role: Role) -> None:
         raise Conflict(
             "access.role_in_use", f"角色仍分配给 {holders} 人次，请先收回后再删除", detail={"assignments": holders}
         )
-    Guard(ctx).permissions(role.permissions, [])
+    _guard_existing(ctx, Guard(ctx), role, "删除")
     audit.record("access.role.delete", role, changes=audit.diff(audit.snapshot(role), {}))
     role.delete()
 
 
 # -- assignments -----------------------------------------------------------------------
+@audited_refusal("access.role.assign", target="role")
 @transaction.atomic
 def assign_role(user, organisation, role: Role, ctx=None) -> RoleAssignment:
-    """Give ``user`` ``role`` in ``organisation``. With ``ctx`` the actor's reach is checked."""
+    """Give ``user`` ``role`` in ``organisation``. With ``ctx`` the actor's reach is checked:
+    the organisation lies within it, and the role placed there holds nothing beyond the actor."""
     if ctx is not None:
         guard = Guard(ctx)
-        guard.role(role)
         guard.organisations([organisation])
+        guard.role(role, org=organisation, holder=user)
         from qifu.orgs.models import Membership
 
         if not Membership.objects.filter(user=user, organisation=organisation).exists():
@@ -298,11 +279,12 @@ def assign_role(user, organisation, role: Role, ctx=None) -> RoleAssignment:
     return assignment
 
 
+@audited_refusal("access.role.revoke", target="assignment")
 @transaction.atomic
 def revoke_assignment(ctx, assignment: RoleAssignment) -> None:
     guard = Guard(ctx)
-    guard.role(assignment.role)
     guard.organisations([assignment.organisation])
+    guard.role(assignment.role, org=assignment.organisation, holder=assignment.user)
     if (
         assignment.role.code == permissions.TENANT_ADMIN
         and not RoleAssignment.objects.filter(role=assignment.role, user__is_active=True)
@@ -324,9 +306,30 @@ def _profile_snapshot(profile: SecurityProfile) -> dict:
     return {"name": profile.name, "organisations": sorted(profile.organisations.values_list("id", flat=True))}
 
 
+def _codes_using(profile: SecurityProfile) -> list[str]:
+    """Codes whose reach follows ``profile``: custom-scope roles naming it, and custom-scope roles
+    of the users it is attached to."""
+    roles = Role.objects.filter(data_scope=context.SCOPE_CUSTOM).filter(
+        Q(security_profile=profile) | Q(assignments__user__security_profiles__profile=profile)
+    )
+    codes: set[str] = set()
+    for granted in roles.values_list("permissions", flat=True).distinct():
+        codes.update(granted or [])
+    return sorted(codes)
+
+
+@audited_refusal("access.profile.save", target="profile")
 @transaction.atomic
 def save_profile(ctx, profile: SecurityProfile | None, *, name: str, organisations: list) -> SecurityProfile:
-    Guard(ctx).organisations(organisations)
+    guard = Guard(ctx)
+    old = list(profile.organisations.all()) if profile is not None else []
+    old_ids, new_ids = {o.pk for o in old}, {o.pk for o in organisations}
+    # Adding or removing an organisation changes the reach of whoever relies on the profile:
+    # both must lie within the actor's reach, and what is added within it for every code that follows it.
+    changed = [o for o in old if o.pk not in new_ids] + [o for o in organisations if o.pk not in old_ids]
+    guard.organisations(changed)
+    if profile is not None:
+        guard.organisations([o for o in organisations if o.pk not in old_ids], _codes_using(profile))
     if SecurityProfile.objects.filter(name=name).exclude(pk=getattr(profile, "pk", None)).exists():
         raise Conflict("access.profile_name_taken", f"已有名为「{name}」的安全配置文件")
     before = _profile_snapshot(profile) if profile else {}
@@ -341,6 +344,7 @@ def save_profile(ctx, profile: SecurityProfile | None, *, name: str, organisatio
     return profile
 
 
+@audited_refusal("access.profile.delete", target="profile")
 @transaction.atomic
 def delete_profile(ctx, profile: SecurityProfile) -> None:
     if Role.objects.filter(security_profile=profile).exists() or profile.user_links.exists():
@@ -350,20 +354,48 @@ def delete_profile(ctx, profile: SecurityProfile) -> None:
     profile.delete()
 
 
+def _guard_user_custom_roles(guard: Guard, user, paths: list[str]) -> None:
+    """``user``'s custom-scope roles would reach ``paths``: within the actor's reach for each of their codes."""
+    for assignment in RoleAssignment.objects.filter(user=user, role__data_scope=context.SCOPE_CUSTOM).select_related(
+        "role", "role__security_profile"
+    ):
+        role = assignment.role
+        guard.scope(list(role.permissions or []), role.data_scope, assignment.organisation, paths)
+
+
+@audited_refusal("access.profile.attach", target="user")
 @transaction.atomic
 def attach_profile(ctx, user, profile: SecurityProfile) -> UserSecurityProfile:
-    Guard(ctx).organisations(list(profile.organisations.all()))
+    guard = Guard(ctx)
+    orgs = list(profile.organisations.all())
+    guard.organisations(orgs)
+    _guard_user_custom_roles(guard, user, sorted(set(user_profile_paths(user)) | {o.path for o in orgs}))
     link, created = UserSecurityProfile.objects.get_or_create(user=user, profile=profile)
     if created:
         audit.record("access.profile.attach", link, object_repr=f"{user} ← {profile}")
     return link
 
 
+@audited_refusal("access.profile.detach", target="link")
 @transaction.atomic
 def detach_profile(ctx, link: UserSecurityProfile) -> None:
-    Guard(ctx).organisations(list(link.profile.organisations.all()))
-    audit.record("access.profile.detach", link, object_repr=f"{link.user} ← {link.profile}")
+    guard = Guard(ctx)
+    guard.organisations(list(link.profile.organisations.all()))
+    link_id = link.pk
+    # Without this link the user's custom roles fall back to their other profiles, or to the roles' own.
     link.delete()
+    remaining = user_profile_paths(link.user)
+    for assignment in RoleAssignment.objects.filter(
+        user=link.user, role__data_scope=context.SCOPE_CUSTOM
+    ).select_related("role", "role__security_profile"):
+        paths = remaining or custom_paths(assignment.role)
+        guard.scope(list(assignment.role.permissions or []), context.SCOPE_CUSTOM, assignment.organisation, paths)
+    audit.record(
+        "access.profile.detach",
+        object_type="access.usersecurityprofile",
+        object_id=str(link_id),
+        object_repr=f"{link.user} ← {link.profile}",
+    )
 
 
 # -- dictionaries and parameters --------------------------------------------------------------
@@ -491,10 +523,14 @@ def _guard_target(ctx, user) -> None:
     if ctx.user is not None and user.pk == ctx.user.pk:
         raise RuleViolation("access.self", "不能对自己的账号执行此操作")
     guard = Guard(ctx)
-    for assignment in RoleAssignment.objects.filter(user=user).select_related("role", "role__security_profile"):
-        guard.role(assignment.role)
+    assignments = RoleAssignment.objects.filter(user=user).select_related(
+        "role", "role__security_profile", "organisation"
+    )
+    for assignment in assignments:
+        guard.role(assignment.role, org=assignment.organisation, holder=user)
 
 
+@audited_refusal("access.user.set_active", target="user")
 @transaction.atomic
 def set_user_active(ctx, user, active: bool):
     from qifu.accounts import services as account_services
@@ -514,6 +550,7 @@ def set_user_active(ctx, user, active: bool):
     return account_services.set_active(user, active, audit_prefix="access.user")
 
 
+@audited_refusal("access.user.reset_password", target="user")
 @transaction.atomic
 def reset_user_password(ctx, user) -> str:
     """A temporary password (shown once) that must be changed at the next sign-in; open sessions end."""

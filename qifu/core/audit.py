@@ -149,6 +149,31 @@ def record(
     return entry
 
 
+def record_denied(
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    reason: str,
+    detail: dict[str, Any] | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEntry:
+    """A refused privileged operation (outcome ``denied``): what was tried and why it was refused.
+
+    Call it after the refused transaction has rolled back (outside ``transaction.atomic``),
+    or the entry goes with it."""
+    return record(
+        action,
+        obj,
+        changes={"reason": reason, **(detail or {})},
+        outcome=AuditEntry.Outcome.DENIED,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+    )
+
+
 @dataclass
 class ChainReport:
     checked: int

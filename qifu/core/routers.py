@@ -100,8 +100,23 @@ def _model_class(label: str | None):
         return None
 
 
+# ``model=NO_ROWS``: the operation returns no business rows (a catalogue, a check result); the
+# contract says so rather than leaving the data scope and field rules undescribed.
+NO_ROWS = "-"
+
+
 def describe_model(label: str) -> dict[str, Any]:
     """The contract extensions for an operation on ``label``: how data scope and field rules apply."""
+    if label == NO_ROWS:
+        return {
+            "x-data-scope": {"model": None, "description": "不返回业务数据行（如目录、校验结果），不按数据范围过滤"},
+            "x-field-rules": {
+                "model": None,
+                "fields": {},
+                "rules": dict(fieldrules.RULES),
+                "description": "无字段规则",
+            },
+        }
     model = _model_class(label)
     if model is None:
         return {}
@@ -157,9 +172,20 @@ def _check_readonly(ctx, model_label, object_label, id_params, kwargs) -> None:
         current = ctx.scoped(model._default_manager.all()).filter(pk=kwargs[id_params[-1]]).first()
     refused: list[str] = []
     for payload in payloads:
+        if current is not None:
+            fieldrules.settle_unchanged(ctx, model_label, payload, current)
         refused += fieldrules.refused_fields(ctx, model_label, payload, current)
     if refused:
         labels = "、".join(fieldrules.field_labels(model_label, refused))
+        from qifu.core import audit
+
+        audit.record_denied(
+            "access.field_read_only",
+            current,
+            object_type=model_label,
+            reason=f"修改只读字段：{labels}",
+            detail={"fields": refused, "permission": ctx.permission},
+        )
         raise Forbidden(
             f"字段「{labels}」对您的角色为只读，不能修改；请去掉这些字段或联系管理员调整字段权限",
             code="access.field_read_only",
@@ -198,9 +224,10 @@ class QifuRouter(Router):
         if model:
             extra.update(describe_model(model))
         register = super().api_operation(methods, path, auth=OperationAuth(permission), openapi_extra=extra, **kwargs)
+        ruled_model = None if model == NO_ROWS else model
 
         def decorator(func: Callable) -> Callable:
-            register(_ruled(func, [m.upper() for m in methods], path, model, object))
+            register(_ruled(func, [m.upper() for m in methods], path, ruled_model, object))
             return func  # the module keeps the plain function (tests may call it directly)
 
         return decorator
