@@ -10,7 +10,7 @@ from qifu.core.errors import ApiError
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import AUTHENTICATED
 from qifu.core.routers import QifuRouter
-from qifu.messaging import events, inbox, sending
+from qifu.messaging import categories, events, inbox, sending
 from qifu.messaging.models import Delivery, EventRule, Message, PushAttempt, Send, Template
 from qifu.messaging.permissions import (
     DELIVERY_VIEW,
@@ -23,6 +23,7 @@ from qifu.messaging.permissions import (
     TEMPLATE_VIEW,
 )
 from qifu.messaging.schemas import (
+    MsgCategoryOut,
     MsgCountOut,
     MsgDeliveryFilter,
     MsgDeliveryOut,
@@ -113,6 +114,15 @@ def read_message(request, message_id: int):
 def delete_message(request, message_id: int):
     inbox.delete_message(_my_message(request, message_id))
     return Status(204, None)
+
+
+@router.get("/categories", permission=AUTHENTICATED, response=list[MsgCategoryOut], summary="消息类别")
+def list_categories(request):
+    essential = inbox.essential_categories()
+    return [
+        {"code": c.code, "label": c.label, "essential": c.essential or c.code in essential}
+        for c in categories.all_categories()
+    ]
 
 
 @router.get("/preferences", permission=AUTHENTICATED, response=list[MsgPreferenceOut], summary="我的消息订阅设置")

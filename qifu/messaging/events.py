@@ -15,7 +15,9 @@ by :class:`qifu.messaging.apps.MessagingConfig`)::
 and, after its own transaction commits, calls
 ``qifu.messaging.services.notify(APPLICATION_ACCEPTED, [user], {"product": ..., "enterprise": ...})``.
 
-``essential`` events (verification codes, review results) ignore opt-outs.
+``essential`` events (verification codes, review results) ignore opt-outs; so does every
+event of an essential category. ``category`` must be registered in
+:mod:`qifu.messaging.categories` (default: the event's capability, registered for it).
 ``channels`` are sent in addition to the in-site message when no admin rule
 exists for the event; admins override them per event (``EventRule``).
 """
@@ -26,6 +28,8 @@ import functools
 import re
 import string
 from dataclasses import dataclass, field
+
+from qifu.messaging import categories
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 KNOWN_CHANNELS = ("inapp", "sms", "wechat", "email")
@@ -88,13 +92,22 @@ def define(
     bad = set(channels) - set(KNOWN_CHANNELS)
     if bad:
         raise ValueError(f"event {code!r}: unknown channels {sorted(bad)}")
+    capability = code.split(".", 1)[0]
+    category = category or capability
+    if category == capability:
+        categories.for_capability(capability)
+    if not categories.is_known(category):
+        raise ValueError(
+            f"event {code!r}: category {category!r} is not registered in qifu.messaging.categories"
+            f" (known: {', '.join(sorted(categories.REGISTRY))})"
+        )
     event = Event(
         code=code,
         label=label,
-        essential=essential,
+        essential=essential or categories.get(category).essential,
         variables=variables,
         default_text=default_text,
-        category=category or code.split(".", 1)[0],
+        category=category,
         channels=tuple(c for c in channels if c != "inapp"),
     )
     existing = REGISTRY.get(code)
@@ -134,25 +147,3 @@ VERIFICATION_CODE = define(
     category="verification",
     channels=("sms",),
 )
-
-# Labels of message categories (what users opt out of in their preferences).
-CATEGORY_LABELS = {
-    "verification": "验证码",
-    "review": "审核结果",
-    "application": "申请进度",
-    "appeal": "诉求办理",
-    "expiry": "到期提醒",
-    "policy": "政策推送",
-    "notice": "通知公告",
-    "activity": "活动推广",
-}
-ESSENTIAL_CATEGORIES = {"verification", "review"}
-
-
-def category_label(code: str) -> str:
-    """Events without a category are filed under their capability: label those by its tag name."""
-    if code in CATEGORY_LABELS:
-        return CATEGORY_LABELS[code]
-    from qifu.core.routers import CAPABILITY_TAGS
-
-    return CAPABILITY_TAGS.get(code, code)

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from qifu.core import audit
-from qifu.messaging import events
+from qifu.messaging import categories, events
 from qifu.messaging.models import Message, OptOut
 
 OPT_OUT_CHANNELS = ("sms", "wechat", "email")
@@ -53,25 +53,32 @@ def delete_message(message: Message) -> None:
     message.delete()
 
 
+def essential_categories() -> set[str]:
+    """Categories nobody can opt out of: essential ones, and those whose every event is essential."""
+    essential = {c.code for c in categories.all_categories() if c.essential}
+    by_category: dict[str, list[bool]] = {}
+    for event in events.all_events():
+        by_category.setdefault(event.category, []).append(event.essential)
+    essential.update(code for code, flags in by_category.items() if all(flags))
+    return essential
+
+
 def preferences(user) -> list[dict]:
     """Every category the user may receive, with the channels they opted out of."""
-    categories = {e.category for e in events.all_events()} | set(events.CATEGORY_LABELS)
     outs: dict[str, set[str]] = {}
     for category, channel in OptOut.objects.filter(user=user).values_list("category", "channel"):
         outs.setdefault(category, set()).add(channel)
+    essential = essential_categories()
     rows = []
-    for category in sorted(categories):
-        essential = category in events.ESSENTIAL_CATEGORIES or (
-            all(e.essential for e in events.all_events() if e.category == category)
-            and any(e.category == category for e in events.all_events())
-        )
+    for category in sorted(categories.REGISTRY):
         opted = outs.get(category, set())
+        is_essential = category in essential
         rows.append(
             {
                 "category": category,
-                "label": events.category_label(category),
-                "essential": essential,
-                "channels": {c: not essential and (c in opted or "" in opted) for c in OPT_OUT_CHANNELS},
+                "label": categories.label(category),
+                "essential": is_essential,
+                "channels": {c: not is_essential and (c in opted or "" in opted) for c in OPT_OUT_CHANNELS},
             }
         )
     return rows

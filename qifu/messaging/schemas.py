@@ -32,9 +32,15 @@ class MsgMessageOut(Schema):
 
     @staticmethod
     def resolve_category_label(obj):
-        from qifu.messaging.events import category_label
+        from qifu.messaging.categories import label
 
-        return category_label(obj.category)
+        return label(obj.category)
+
+
+class MsgCategoryOut(Schema):
+    code: str
+    label: str
+    essential: bool = Field(description="必达：不能退订，人工发送不可选")
 
 
 class MsgUnreadOut(Schema):

@@ -24,7 +24,7 @@ from django.utils import timezone
 from qifu.core import audit, jobs, tenancy
 from qifu.core.errors import ApiError, Conflict, RuleViolation
 from qifu.core.files_models import StoredFile
-from qifu.messaging import events
+from qifu.messaging import categories, events
 from qifu.messaging.models import EventRule, Send, Template
 from qifu.messaging.render import VariableError, check
 from qifu.messaging.segments import KINDS as SEGMENT_KINDS
@@ -47,9 +47,19 @@ def _bad(code: str, message: str, **detail) -> ApiError:
 # --- templates -----------------------------------------------------------------------------------
 
 
-def _validate_template(channel: str, title: str, body: str, variables: list[str], provider_template_id: str, params):
+def _check_category(category: str) -> None:
+    if not categories.is_known(category):
+        known = "、".join(f"{c.label}（{c.code}）" for c in categories.all_categories())
+        raise _bad("unknown_category", f"消息类别「{category}」不存在，可选：{known}", category=category)
+
+
+def _validate_template(
+    channel: str, title: str, body: str, variables: list[str], provider_template_id: str, params, category: str
+):
     if channel not in events.KNOWN_CHANNELS:
         raise _bad("bad_channel", f"未知渠道 {channel}")
+    if category:
+        _check_category(category)
     for name in variables:
         if not name.isidentifier():
             raise _bad("bad_variable", f"变量名「{name}」不合法：只能用字母、数字和下划线，且不以数字开头")
@@ -87,7 +97,7 @@ def create_template(
     provider_params: dict | None = None,
 ) -> Template:
     variables = list(dict.fromkeys(variables or []))
-    _validate_template(channel, title, body, variables, provider_template_id, provider_params)
+    _validate_template(channel, title, body, variables, provider_template_id, provider_params, category)
     if Template.objects.filter(code=code, channel=channel).exists():
         raise Conflict("messaging.template_exists", f"编码为 {code} 的{_channel_label(channel)}模板已存在，请新建版本")
     template = Template.objects.create(
@@ -130,6 +140,7 @@ def new_template_version(template: Template, **changes) -> Template:
         fields["variables"],
         fields["provider_template_id"],
         fields["provider_params"],
+        fields["category"],
     )
     before = audit.snapshot(current)
     Template.objects.filter(pk=current.pk).update(is_current=False)
@@ -329,6 +340,17 @@ def create_send(
         except VariableError as exc:
             raise _bad("variables", str(exc), missing=exc.missing, extra=exc.extra) from None
         texts = {channel: text for channel in channels}
+    category = category or categories.NOTICE
+    _check_category(category)
+    essential = categories.get(category).essential
+    if essential and not template_code:
+        # essential categories ignore opt-outs: a sender cannot pick one for free text; only a
+        # template the administrator filed under it (e.g. a loan decision) carries it
+        raise _bad(
+            "essential_send",
+            f"「{categories.label(category)}」是必达类别（不能退订），自定义内容不能选用；请选择其他类别或使用该类别的模板",
+            category=category,
+        )
     if link and not _safe_link(link):
         raise _bad("bad_link", "链接必须是站内路径（以 / 开头）或 http(s):// 网址")
     now = timezone.now()
@@ -342,8 +364,8 @@ def create_send(
         kind=Send.Kind.MANUAL,
         status=Send.Status.SCHEDULED if scheduled_at else Send.Status.QUEUED,
         title=title,
-        category=category or "notice",
-        essential=False,
+        category=category,
+        essential=essential,
         channels=channels,
         template_code=template_code,
         templates=templates,

@@ -14,5 +14,5 @@ POLICY_REVIEWED = define(
     "政策审核结果",
     variables=("title", "result", "comment"),
     default_text="您提交的政策《{title}》审核{result}。{comment}",
-    category="policy",
+    category="review",  # a review result: essential, reaches the submitter whatever they opted out of
 )

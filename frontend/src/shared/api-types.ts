@@ -2875,6 +2875,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/messaging/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 消息类别 */
+        get: operations["qifu_messaging_api_list_categories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/messaging/deliveries": {
         parameters: {
             query?: never;
@@ -5938,6 +5955,18 @@ export interface components {
         MoveIn: {
             /** Parent Id */
             parent_id: number;
+        };
+        /** MsgCategoryOut */
+        MsgCategoryOut: {
+            /** Code */
+            code: string;
+            /**
+             * Essential
+             * @description 必达：不能退订，人工发送不可选
+             */
+            essential: boolean;
+            /** Label */
+            label: string;
         };
         /** MsgCountOut */
         MsgCountOut: {
@@ -12962,6 +12991,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UploadOut"];
+                };
+            };
+        };
+    };
+    qifu_messaging_api_list_categories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MsgCategoryOut"][];
                 };
             };
         };
