@@ -210,18 +210,11 @@ def switch_organisation(request, organisation_id: int) -> None:
 
 
 def send_code(request, phone: str, purpose: str, captcha_id: str, captcha_answer: str) -> None:
-    """Same answer for every phone; the SMS goes out only where it can be used."""
+    """Same answer, and the same work, for every phone: whether the SMS goes out (only where it
+    can be used) is decided by the delivery job (qifu.accounts.sms)."""
     if not captcha.verify(captcha_id, captcha_answer):
         raise ApiError("identity.bad_captcha", "请正确填写图形验证码", status=400, detail={"captcha_required": True})
-    phone = sms.normalise_phone(phone)
-    tenant = request.tenant
-    if purpose in (sms.SmsCode.Purpose.LOGIN, sms.SmsCode.Purpose.RESET):
-        deliver = User.objects.filter(tenant=tenant, phone=phone, is_active=True).exists()
-    else:
-        # Registration: a registered phone still gets a code; the duplicate is reported only
-        # after the code proves the phone is the caller's (registration.register_enterprise).
-        deliver = True
-    sms.request_code(phone, purpose, deliver=deliver, ip=_ip())
+    sms.request_code(sms.normalise_phone(phone), purpose, ip=_ip())
 
 
 # --- Passwords --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Identity housekeeping, daily per tenant: end sessions that timed out without another
-request, and drop spent sign-in records nobody needs any more."""
+"""Identity jobs: deliver an SMS code (queued by every code request), and housekeeping, daily per
+tenant: end sessions that timed out without another request, and drop spent sign-in records
+nobody needs any more."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 from django.utils import timezone
 from huey import crontab
 
-from qifu.accounts import sessions
+from qifu.accounts import sessions, sms
 from qifu.accounts.models import AuthFailure, AuthLock, SmsCode, UserSession
 from qifu.core import jobs, tenancy
 
@@ -37,3 +38,9 @@ def cleanup() -> str:
     AuthLock.objects.filter(until__lt=now).delete()
     AuthFailure.objects.filter(at__lt=now - dt.timedelta(days=1)).delete()
     return f"ended {ended} timed-out sessions, removed {old_sessions} old sessions and {old_codes} SMS codes"
+
+
+@jobs.register(sms.SEND_JOB, retries=0, label="发送短信验证码")
+def send_sms_code(code_id: int, sealed: str) -> str:
+    # No retries: a code is short-lived and the person can ask for a new one.
+    return sms.deliver(code_id, sealed)
