@@ -1,6 +1,7 @@
 """Demo policy library: a tag library and ~240 policies from national to district level,
 generated from templates of real policy kinds, with eligibility conditions, reviewed by
-a second person, plus subscriptions and a (disabled) collection source."""
+a second person, plus subscriptions and a (disabled) collection source. Bodies are composed
+per policy from the template's fields (``demo_text.compose_body``), deterministic from the seed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import datetime as dt
 from decimal import Decimal
 
 from qifu.accounts.models import User
-from qifu.policies import services
+from qifu.policies import selectors, services
+from qifu.policies.demo_text import compose_body
 from qifu.policies.models import CollectionSource, Policy, PolicyTag
 
 BASIC_TAGS = [("资金补助", "支持方式"), ("奖励", "支持方式"), ("税收优惠", "支持方式"), ("金融支持", "支持方式"),
@@ -257,12 +259,6 @@ TEMPLATES = [
     ),
 ]
 
-BODY = """<h3>一、政策依据</h3><p>为贯彻落实国家和省市关于支持中小企业高质量发展的决策部署，{summary}</p>
-<h3>二、支持对象</h3><p>在本辖区依法登记注册、具有独立法人资格、生产经营正常、无重大违法失信记录的企业。</p>
-<h3>三、支持标准</h3><p>{standard}</p>
-<h3>四、申报材料</h3><ol><li>申报表及承诺书；</li><li>营业执照复印件；</li><li>上年度财务审计报告；</li><li>相关证明材料。</li></ol>
-<h3>五、申报方式</h3><p>企业通过企业综合服务平台在线申报，由{department}会同有关部门审核。</p>"""
-
 
 def _tags() -> dict[str, PolicyTag]:
     tags = {}
@@ -294,7 +290,8 @@ def seed(ctx) -> None:
     levels = ["national"] * 2 + ["provincial"] * 2 + ["city"] * 3 + ["district"] * 5
     serial: dict[str, int] = {}
     for n in range(total):
-        _name, patterns, support, tag_names, amount, industries, rule, summary = TEMPLATES[n % len(TEMPLATES)]
+        template = TEMPLATES[n % len(TEMPLATES)]
+        _name, patterns, support, tag_names, amount, industries, rule, summary = template
         level = rng.choice(levels)
         department, abbr = rng.choice(DEPARTMENTS[level])
         published = today - dt.timedelta(days=rng.randint(0, 3 * 365))
@@ -307,10 +304,17 @@ def seed(ctx) -> None:
         serial[abbr] = serial.get(abbr, 0) + 1
         low, high = (None, None) if amount is None else (Decimal(str(amount[0])), Decimal(str(amount[1])))
         open_days = rng.choice([None, 30, 60, 90, 180])
-        standard = (
-            f"符合条件的企业最高可获得{high}万元支持，具体按实际投入和评审结果确定。"
-            if high
-            else "按照国家税收政策规定执行，企业自行申报享受。"
+        apply_start = published + dt.timedelta(days=7) if open_days else None
+        apply_end = published + dt.timedelta(days=7 + open_days) if open_days else None
+        body = compose_body(
+            template,
+            level=level,
+            department=department,
+            published=published,
+            apply_start=apply_start,
+            apply_end=apply_end,
+            condition_lines=selectors.condition_lines(rule),
+            rng=rng,
         )
         policy = services.create_policy(
             {
@@ -321,13 +325,13 @@ def seed(ctx) -> None:
                 "publish_date": published,
                 "effective_from": published,
                 "effective_to": published + dt.timedelta(days=rng.choice([365, 730, 1095, 1825])),
-                "apply_start": published + dt.timedelta(days=7) if open_days else None,
-                "apply_end": published + dt.timedelta(days=7 + open_days) if open_days else None,
+                "apply_start": apply_start,
+                "apply_end": apply_end,
                 "support_type": support,
                 "amount_min": low,
                 "amount_max": high,
                 "summary": summary,
-                "body": BODY.format(summary=summary, standard=standard, department=department),
+                "body": body,
                 "source_name": department,
                 "conditions": rule,
             },
