@@ -271,6 +271,7 @@ def _slot_admin(slot: Slot) -> dict:
         "placement_label": slot.get_placement_display(),
         "image_id": slot.image_id,
         "article_id": slot.article_id,
+        "product_id": slot.product_id,
         "starts_at": slot.starts_at,
         "ends_at": slot.ends_at,
         "is_active": slot.is_active,

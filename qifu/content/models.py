@@ -103,6 +103,9 @@ class Slot(TenantOwned):
     image = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     link_url = models.CharField("链接", max_length=500, blank=True, help_text="站内路径（/portal/...）或 http(s) 地址")
     article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A marketplace product (hot-product slots). A plain id, checked through marketplace.selectors
+    # on save and on every read: the slot hides while the product is not listed.
+    product_id = models.BigIntegerField("关联服务产品", null=True, blank=True)
     starts_at = models.DateTimeField("开始展示", null=True, blank=True)
     ends_at = models.DateTimeField("结束展示", null=True, blank=True)
     sort = models.IntegerField("排序", default=0, help_text="小的在前")

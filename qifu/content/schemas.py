@@ -96,6 +96,7 @@ class SlotAdminOut(SlotOut):
     placement_label: str
     image_id: int | None
     article_id: int | None
+    product_id: int | None
     starts_at: dt.datetime | None
     ends_at: dt.datetime | None
     is_active: bool
@@ -109,6 +110,7 @@ class SlotIn(Schema):
     image_id: int | None = None
     link_url: str = Field("", max_length=500)
     article_id: int | None = None
+    product_id: int | None = Field(None, description="热门产品位：关联的服务产品（须为上架中的产品）")
     starts_at: dt.datetime | None = None
     ends_at: dt.datetime | None = None
     sort: int = Field(0, ge=-100000, le=100000)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from qifu.content import counters
 from qifu.content.models import ActivityItem, Article, Signup, SiteIntro, Slot
-from qifu.content.services import slot_version
+from qifu.content.services import live_product_ids, slot_version
 from qifu.core import tenancy
 
 MAX_CACHE_SECONDS = 60
@@ -30,7 +30,11 @@ def image_url(image_id: int | None) -> str:
 
 
 def slot_out(slot: Slot) -> dict[str, Any]:
-    link = slot.link_url or (f"/content/{slot.article_id}" if slot.article_id else "")
+    link = slot.link_url or (
+        f"/marketplace/{slot.product_id}"
+        if slot.product_id
+        else (f"/content/{slot.article_id}" if slot.article_id else "")
+    )
     return {
         "id": slot.pk,
         "placement": slot.placement,
@@ -65,11 +69,16 @@ def live_slots() -> dict[str, list[dict[str, Any]]]:
     if data is None:
         now = timezone.now()
         data = {placement: [] for placement in Slot.Placement.values}
-        for slot in (
+        slots = list(
             Slot.objects.filter(live_q(now))
             .exclude(article__isnull=False, article__status__in=[Article.Status.DRAFT, Article.Status.ARCHIVED])
             .order_by("placement", "sort", "id")
-        ):
+        )
+        # A slot pointing at a product shows only while the product is listed.
+        listed = live_product_ids([s.product_id for s in slots if s.product_id])
+        for slot in slots:
+            if slot.product_id and slot.product_id not in listed:
+                continue
             data[slot.placement].append(slot_out(slot))
         cache.set(key, data, _seconds_to_next_boundary(now))
     return data

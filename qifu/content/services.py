@@ -226,9 +226,25 @@ def _slot_fields(data: dict[str, Any]) -> dict[str, Any]:
         raise RuleViolation("content.unknown_image", "图片不存在，请重新上传")
     if out.get("article_id") and not Article.objects.filter(pk=out["article_id"]).exists():
         raise RuleViolation("content.unknown_article", "关联的内容不存在")
+    if out.get("product_id"):
+        if out.get("placement") != Slot.Placement.HOT_PRODUCT:
+            raise RuleViolation("content.product_only_hot", "只有热门产品位可以关联服务产品")
+        if out["product_id"] not in live_product_ids([out["product_id"]]):
+            raise RuleViolation("content.unknown_product", "关联的服务产品不存在或未上架")
     if out.get("placement") == Slot.Placement.BANNER and not out.get("image_id"):
         raise RuleViolation("content.image_required", "Banner 须上传图片")
     return out
+
+
+def live_product_ids(ids: list[int]) -> set[int]:
+    """Which of ``ids`` are marketplace products the public may see now (through its selectors)."""
+    from django.apps import apps
+
+    if not ids or not apps.is_installed("qifu.marketplace"):
+        return set()
+    from qifu.marketplace import selectors as market
+
+    return set(market.live_products().filter(pk__in=ids).values_list("pk", flat=True))
 
 
 @transaction.atomic

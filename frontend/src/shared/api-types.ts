@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 校验审计日志哈希链 */
+        /** 校验审计日志哈希链（本租户的记录；平台管理员为全链） */
         get: operations["qifu_access_audit_api_check_chain"];
         put?: never;
         post?: never;
@@ -4098,18 +4098,40 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** ChainIn */
+        ChainIn: {
+            /**
+             * Full
+             * @description 从头重新校验（默认从上次校验到的位置继续）
+             * @default false
+             */
+            full: boolean;
+        };
         /** ChainOut */
         ChainOut: {
             /** Broken Id */
             broken_id: number | null;
-            /** Checked */
+            /**
+             * Checked
+             * @description 已校验的记录数（租户：累计）
+             */
             checked: number;
             /** Intact */
             intact: boolean;
+            /**
+             * Newly Checked
+             * @description 本次新校验的记录数
+             */
+            newly_checked: number;
             /** Reason */
             reason: string;
             /** Retention Days */
             retention_days: number;
+            /**
+             * Scope
+             * @description tenant：本租户的记录；platform：全平台哈希链（仅平台管理员）
+             */
+            scope: string;
         };
         /** Choice */
         Choice: {
@@ -5979,7 +6001,7 @@ export interface components {
             channel?: ("inapp" | "sms" | "wechat" | "email") | null;
             /**
              * Q
-             * @description 接收地址关键字
+             * @description 完整的接收地址（手机号、邮箱或 openid），精确匹配
              */
             q?: string | null;
             /** Send Id */
@@ -7690,6 +7712,8 @@ export interface components {
             placement: string;
             /** Placement Label */
             placement_label: string;
+            /** Product Id */
+            product_id: number | null;
             /** Sort */
             sort: number;
             /** Starts At */
@@ -7722,6 +7746,11 @@ export interface components {
              * @enum {string}
              */
             placement: "banner" | "feed" | "announcement" | "hot_product" | "activity";
+            /**
+             * Product Id
+             * @description 热门产品位：关联的服务产品（须为上架中的产品）
+             */
+            product_id?: number | null;
             /**
              * Sort
              * @default 0
@@ -8132,7 +8161,10 @@ export interface operations {
     };
     qifu_access_audit_api_check_chain: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description 从头重新校验（默认从上次校验到的位置继续） */
+                full?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -13025,7 +13057,7 @@ export interface operations {
                 send_id?: number | null;
                 channel?: ("inapp" | "sms" | "wechat" | "email") | null;
                 state?: string | null;
-                /** @description 接收地址关键字 */
+                /** @description 完整的接收地址（手机号、邮箱或 openid），精确匹配 */
                 q?: string | null;
             };
             header?: never;

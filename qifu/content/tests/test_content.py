@@ -262,3 +262,46 @@ def test_migration_encrypts_phone_numbers_stored_in_plain_text(api, cast):
     with connection.cursor() as cursor:
         cursor.execute("SELECT phone FROM content_signup WHERE id = %s", [sid])
         assert cursor.fetchone()[0] == "13800002222"
+
+
+def test_hot_product_slot_points_at_a_listed_marketplace_product(api, cast):
+    from django.core.cache import cache
+
+    from qifu.core import tenancy
+    from qifu.marketplace.models import Category
+    from qifu.marketplace.services import catalogue
+
+    with tenancy.tenant_scope(cast.tenant):
+        category = Category.objects.create(code="legal", name="法律服务")
+        product = catalogue.create_product(
+            cast.institution,
+            {
+                "name": "合同审查服务",
+                "summary": "企业合同法律风险审查",
+                "description": "<p>专业律师审查合同</p>",
+                "is_free": True,
+                "service_area": "全区",
+                "delivery": "online",
+                "category_id": category.pk,
+            },
+        )
+        pending = product.pk  # not listed until its revision is approved
+    admin = api(cast.staff_a)
+    body = {"placement": "hot_product", "title": "合同审查 · 免费", "product_id": pending}
+    assert admin.post("content/manage/slots", body).json()["code"] == "content.unknown_product"
+    with tenancy.tenant_scope(cast.tenant):
+        catalogue.approve_revision(product.revisions.get())
+    created = admin.post("content/manage/slots", body)
+    assert created.status_code == 201 and created.json()["product_id"] == product.pk
+    wrong_place = admin.post("content/manage/slots", {**body, "placement": "feed"})
+    assert wrong_place.json()["code"] == "content.product_only_hot"
+    assert (
+        admin.post("content/manage/slots", {**body, "product_id": 987654}).json()["code"] == "content.unknown_product"
+    )
+    hot = api(None).get("content/slots").json()["hot_product"]
+    assert [(s["title"], s["link_url"]) for s in hot] == [("合同审查 · 免费", f"/marketplace/{product.pk}")]
+
+    with tenancy.tenant_scope(cast.tenant):
+        catalogue.unlist_product(product, reason="暂停服务")
+    cache.clear()  # the public list is cached for at most a minute
+    assert api(None).get("content/slots").json()["hot_product"] == []

@@ -30,6 +30,7 @@ export interface SlotAdmin {
   image_id: number | null
   link_url: string
   article_id: number | null
+  product_id: number | null
   starts_at: string | null
   ends_at: string | null
   sort: number
@@ -75,6 +76,11 @@ export const createSlot = (body: Partial<SlotAdmin>) => api.post<SlotAdmin>(`${M
 export const updateSlot = (id: number, body: Partial<SlotAdmin>) => api.put<SlotAdmin>(`${M}/slots/${id}`, body)
 export const deleteSlot = (id: number) => api.delete(`${M}/slots/${id}`)
 export const reorderSlots = (placement: string, ids: number[]) => api.post<SlotAdmin[]>(`${M}/slots/reorder`, { placement, ids })
+
+/** Listed marketplace products for the hot-product picker (the marketplace's public list). */
+export const findProducts = (q: string) =>
+  api.get<Page<{ id: number; name: string; institution: string }>>('/marketplace/products', { q, page: 1, size: 20 })
+export const getProductName = async (id: number) => (await api.get<{ id: number; name: string }>(`/marketplace/products/${id}`)).name
 
 export const getIntro = () => api.get<Intro>('/content/intro')
 export const saveIntro = (body: { title: string; body: string; video_url: string }) => api.put<Intro>(`${M}/intro`, body)
