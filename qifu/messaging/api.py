@@ -10,7 +10,7 @@ from qifu.core.errors import ApiError
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import AUTHENTICATED
 from qifu.core.routers import QifuRouter
-from qifu.messaging import categories, events, inbox, sending
+from qifu.messaging import categories, events, inbox, reach, sending
 from qifu.messaging.models import Delivery, EventRule, Message, PushAttempt, Send, Template
 from qifu.messaging.permissions import (
     DELIVERY_VIEW,
@@ -287,6 +287,8 @@ def create_send(request, payload: MsgSendIn):
         category=payload.category,
         scheduled_at=payload.scheduled_at,
         upload=upload,
+        organisation=request.ctx.organisation,
+        reach=reach.of(request.ctx, SEND_CREATE),
     )
     send.refresh_from_db()
     return Status(201, _send_detail(send))
@@ -333,7 +335,8 @@ def list_deliveries(request, page: Query[PageQuery], filters: Query[MsgDeliveryF
     if filters.state:
         qs = qs.filter(state=filters.state)
     if filters.q:
-        qs = qs.filter(address__icontains=filters.q)
+        # the whole address only: a partial number would let one probe who is in the log
+        qs = qs.filter(address=filters.q.strip())
     return paginate(request.ctx.scoped(qs.order_by("-id")), page)
 
 

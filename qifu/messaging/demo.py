@@ -12,6 +12,7 @@ from django.utils import timezone
 from qifu.accounts.models import User
 from qifu.messaging import delivery, segments, sending
 from qifu.messaging.models import Message, OptOut, Send
+from qifu.orgs.models import Organisation
 
 TEMPLATES = [
     dict(
@@ -94,6 +95,8 @@ def seed(ctx) -> None:
         sending.create_template(**spec)
     now = timezone.now()
     users = list(User.objects.filter(tenant=ctx.tenant, is_active=True).order_by("pk"))
+    # the district's own notices: sent from the root organisation, to the whole tenant
+    root = Organisation.objects.filter(kind=Organisation.Kind.ROOT).order_by("pk").first()
 
     for i in range(ctx.count(3)):
         policy = POLICIES[i % len(POLICIES)]
@@ -103,6 +106,7 @@ def seed(ctx) -> None:
             segment={"kind": "all_enterprises"},
             template_code="policy_notice",
             variables={"policy": policy, "deadline": (now + dt.timedelta(days=30 + i)).strftime("%Y年%m月%d日")},
+            organisation=root,
         )
         _run_inline(send)
 
@@ -113,6 +117,7 @@ def seed(ctx) -> None:
         template_code="annual_report",
         variables={"year": str(now.year - 1), "deadline": f"{now.year}年6月30日"},
         scheduled_at=now + dt.timedelta(days=2),
+        organisation=root,
     )
     cancelled = sending.create_send(
         title="（已取消）停电通知",
@@ -120,6 +125,7 @@ def seed(ctx) -> None:
         segment={"kind": "role", "role": "district_staff"},
         text="{recipient_name}您好：本周六园区计划停电，请提前做好准备。",
         scheduled_at=now + dt.timedelta(days=1),
+        organisation=root,
     )
     sending.cancel_send(cancelled)
 

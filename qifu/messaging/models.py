@@ -121,7 +121,20 @@ class Send(TenantOwned):
     prepared_at = models.DateTimeField("接收人已生成", null=True, blank=True)
     total = models.PositiveIntegerField("投递数", default=0)
     error = models.CharField("错误", max_length=500, blank=True)
+    organisation = models.ForeignKey(
+        "orgs.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="发送单位",
+        help_text="the sender's organisation: whose staff see the send and its logs",
+    )
+    reach = models.JSONField(
+        "可达范围", null=True, blank=True, help_text='the sender\'s reach: null = whole tenant, {"paths": [...]}'
+    )
 
+    scope_org_field = "organisation"
     scope_owner_field = "created_by"
 
     class Meta:
@@ -169,6 +182,7 @@ class Delivery(TenantOwned):
     delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
     receipt_checked_at = models.DateTimeField("最近查询回执", null=True, blank=True)
 
+    scope_org_field = "send__organisation"  # the log of a send is visible where the send is
     scope_owner_field = None
 
     class Meta:
@@ -243,6 +257,7 @@ class PushAttempt(TenantOwned):
     provider_id = models.CharField("服务商消息编号", max_length=100, blank=True)
     duration_ms = models.PositiveIntegerField("耗时(ms)", default=0)
 
+    scope_org_field = "send__organisation"
     scope_owner_field = None
 
     class Meta:

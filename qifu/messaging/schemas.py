@@ -222,7 +222,7 @@ class MsgDeliveryFilter(Schema):
     send_id: int | None = None
     channel: ChannelName | None = None
     state: str | None = Field(None, max_length=10)
-    q: str | None = Field(None, max_length=100, description="接收地址关键字")
+    q: str | None = Field(None, max_length=200, description="完整的接收地址（手机号、邮箱或 openid），精确匹配")
 
 
 class MsgDeliveryOut(Schema):

@@ -31,6 +31,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from qifu.messaging import reach
 from qifu.messaging.models import Delivery, OptOut, Send
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -102,29 +103,31 @@ def _enterprise_recipients(enterprises) -> Iterator[Recipient]:
 
 
 def resolve(send: Send) -> Iterator[Recipient]:
+    """The recipients of the send's segment, inside the sender's reach (``qifu.messaging.reach``)."""
     from qifu.orgs.models import Enterprise
 
     segment = send.segment or {}
     kind = segment.get("kind")
     User = get_user_model()
-    tenant_users = User.objects.filter(tenant_id=send.tenant_id, is_active=True)
+    tenant_users = reach.users(User.objects.filter(tenant_id=send.tenant_id, is_active=True), send.reach)
+    enterprises = reach.enterprises(Enterprise.objects.all(), send.reach)
     if kind == "users":
         for pk in tenant_users.filter(pk__in=segment.get("user_ids", [])).order_by("pk").values_list("pk", flat=True):
             yield Recipient(pk)
     elif kind == "all_enterprises":
-        yield from _enterprise_recipients(Enterprise.objects.all())
+        yield from _enterprise_recipients(enterprises)
     elif kind == "industry":
         q = Q()
         for code in segment.get("codes", []):
             q |= Q(industry__code__startswith=code)
-        yield from _enterprise_recipients(Enterprise.objects.filter(q) if q else Enterprise.objects.none())
+        yield from _enterprise_recipients(enterprises.filter(q) if q else Enterprise.objects.none())
     elif kind == "town":
-        yield from _enterprise_recipients(Enterprise.objects.filter(town_id__in=segment.get("town_ids", [])))
+        yield from _enterprise_recipients(enterprises.filter(town_id__in=segment.get("town_ids", [])))
     elif kind == "tag":
         ids: set[int] = set()
         for resolver in TAG_RESOLVERS:
             ids.update(resolver(segment.get("tags", [])))
-        yield from _enterprise_recipients(Enterprise.objects.filter(pk__in=ids))
+        yield from _enterprise_recipients(enterprises.filter(pk__in=ids))
     elif kind == "role":
         from qifu.access.models import RoleAssignment
 
@@ -134,14 +137,18 @@ def resolve(send: Send) -> Iterator[Recipient]:
     elif kind == "phones":
         phones = segment.get("values") or _upload_values(send, "phones")
         known: dict[str, int] = {}
+        contacts: set[str] = set()
         for start in range(0, len(phones), 5000):  # bounded IN lists
             part = phones[start : start + 5000]
             known.update(tenant_users.filter(phone__in=part).values_list("phone", "pk"))
+            if send.reach is not None:
+                contacts.update(enterprises.filter(contact_phone__in=part).values_list("contact_phone", flat=True))
         for phone in phones:
-            yield Recipient(known.get(phone), phone)
+            if phone in known or send.reach is None or phone in contacts:  # a restricted sender: known numbers only
+                yield Recipient(known.get(phone), phone)
     elif kind == "credit_codes":
         codes = segment.get("values") or _upload_values(send, "credit_codes")
-        yield from _enterprise_recipients(Enterprise.objects.filter(credit_code__in=codes))
+        yield from _enterprise_recipients(enterprises.filter(credit_code__in=codes))
     else:
         raise SegmentError(f"未知的接收人范围 {kind!r}")
 

@@ -24,7 +24,7 @@ from django.utils import timezone
 from qifu.core import audit, jobs, tenancy
 from qifu.core.errors import ApiError, Conflict, RuleViolation
 from qifu.core.files_models import StoredFile
-from qifu.messaging import categories, events
+from qifu.messaging import categories, events, reach
 from qifu.messaging.models import EventRule, Send, Template
 from qifu.messaging.render import VariableError, check
 from qifu.messaging.segments import KINDS as SEGMENT_KINDS
@@ -244,15 +244,32 @@ def upload_list(upload, *, kind: str) -> tuple[StoredFile, list[str], list[str]]
     return stored, valid, invalid
 
 
-def _check_segment(segment: dict, upload: StoredFile | None) -> dict:
+def _out_of_reach(message: str, **detail) -> ApiError:
+    return ApiError("messaging.out_of_scope", message, status=422, detail=detail or None)
+
+
+def _check_segment(segment: dict, upload: StoredFile | None, sender_reach: dict | None) -> dict:
+    """A clean copy of the segment; what the sender picked by name must lie in their reach."""
+    from django.contrib.auth import get_user_model
+
+    from qifu.orgs.models import Organisation
+
     kind = segment.get("kind")
     if kind not in SEGMENT_KINDS:
         raise _bad("bad_segment", "请选择接收人范围")
     clean: dict = {"kind": kind}
     if kind == "users":
-        ids = [int(i) for i in segment.get("user_ids") or []]
+        ids = list(dict.fromkeys(int(i) for i in segment.get("user_ids") or []))
         if not ids:
             raise _bad("bad_segment", "请选择接收用户")
+        User = get_user_model()
+        users = User.objects.filter(tenant=tenancy.current_tenant(), pk__in=ids)
+        if users.count() != len(ids):
+            raise _bad("bad_segment", "所选用户不存在")
+        inside = set(reach.users(users, sender_reach).values_list("pk", flat=True))
+        outside = [i for i in ids if i not in inside]
+        if outside:
+            raise _out_of_reach(f"所选用户中有 {len(outside)} 人不在您的管辖范围内", user_ids=outside[:20])
         clean["user_ids"] = ids
     elif kind == "industry":
         codes = [str(c).strip() for c in segment.get("codes") or [] if str(c).strip()]
@@ -260,9 +277,17 @@ def _check_segment(segment: dict, upload: StoredFile | None) -> dict:
             raise _bad("bad_segment", "请选择行业")
         clean["codes"] = codes
     elif kind == "town":
-        ids = [int(i) for i in segment.get("town_ids") or []]
+        ids = list(dict.fromkeys(int(i) for i in segment.get("town_ids") or []))
         if not ids:
             raise _bad("bad_segment", "请选择镇街")
+        towns = list(Organisation.objects.filter(pk__in=ids, kind=Organisation.Kind.TOWN))
+        if len(towns) != len(ids):
+            raise _bad("bad_segment", "所选镇街不存在")
+        outside = [t for t in towns if not reach.contains(sender_reach, t)]
+        if outside:
+            raise _out_of_reach(
+                f"镇街「{'、'.join(t.name for t in outside)}」不在您的管辖范围内", town_ids=[t.pk for t in outside]
+            )
         clean["town_ids"] = ids
     elif kind == "tag":
         from qifu.messaging.segments import TAG_RESOLVERS
@@ -299,7 +324,11 @@ def create_send(
     category: str = "notice",
     scheduled_at=None,
     upload: StoredFile | None = None,
+    organisation=None,
+    reach: dict | None = None,
 ) -> Send:
+    """A manual send. ``organisation`` is the sender's (who sees the send and its logs);
+    ``reach`` the sender's data scope for sending (``qifu.messaging.reach``; None = the tenant)."""
     channels = list(dict.fromkeys(channels))
     if not channels:
         raise _bad("no_channel", "请至少选择一个发送渠道")
@@ -359,7 +388,8 @@ def create_send(
             raise _bad("schedule_past", "计划发送时间必须晚于当前时间至少 1 分钟")
         if scheduled_at > now + MAX_SCHEDULE_AHEAD:
             raise _bad("schedule_far", "计划发送时间不能超过 90 天")
-    clean_segment = _check_segment(segment or {}, upload)
+    sender_reach = reach
+    clean_segment = _check_segment(segment or {}, upload, sender_reach)
     send = Send.objects.create(
         kind=Send.Kind.MANUAL,
         status=Send.Status.SCHEDULED if scheduled_at else Send.Status.QUEUED,
@@ -375,6 +405,8 @@ def create_send(
         segment=clean_segment,
         upload=upload if clean_segment["kind"] in ("phones", "credit_codes") else None,
         scheduled_at=scheduled_at,
+        organisation=organisation,
+        reach=sender_reach,
     )
     audit.record("messaging.send.create", send, changes=audit.diff({}, audit.snapshot(send)))
     tenant = tenancy.current_tenant()
