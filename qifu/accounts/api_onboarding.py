@@ -392,10 +392,8 @@ def reset_operator(request, user_id: int):
     "/staff", permission=STAFF_MANAGE, response=AccountCreatedOut, summary="创建工作人员账号（首次登录须改密）"
 )
 def create_staff(request, payload: StaffIn):
-    from qifu.orgs.models import Organisation
-
-    user, initial = registration.create_staff(
-        tenant=request.tenant,
+    user, initial, organisation = registration.create_staff(
+        request.ctx,
         name=payload.name,
         phone=payload.phone,
         organisation_id=payload.organisation_id,
@@ -403,5 +401,4 @@ def create_staff(request, payload: StaffIn):
         username=payload.username,
         title=payload.title,
     )
-    organisation = Organisation.objects.get(pk=payload.organisation_id)
     return {"user": operator_out(user, organisation), "initial_password": initial}

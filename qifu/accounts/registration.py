@@ -85,9 +85,21 @@ def _create_enterprise_owner(tenant, phone, company_name, contact_name, password
 
 @transaction.atomic
 def create_account(
-    *, tenant, name: str, phone: str, organisation, role, username: str = "", title: str = "", action: str
+    *,
+    tenant,
+    name: str,
+    phone: str,
+    organisation,
+    role,
+    username: str = "",
+    title: str = "",
+    action: str,
+    ctx=None,
 ) -> tuple[User, str]:
-    """An admin-created account with a one-time initial password (must be changed at first login)."""
+    """An admin-created account with a one-time initial password (must be changed at first login).
+
+    With ``ctx`` (the acting admin) the access capability's grant guard checks the role and the
+    organisation against the actor's own reach; a refusal undoes the whole account."""
     from qifu.access.services import assign_role
     from qifu.orgs.services import add_member
 
@@ -109,7 +121,7 @@ def create_account(
     user.save()
     audit.record(action, user, changes=audit.diff({}, audit.snapshot(user, ["username", "name", "phone"])))
     add_member(user, organisation, is_default=True, title=title)
-    assign_role(user, organisation, role)
+    assign_role(user, organisation, role, ctx=ctx)
     return user, initial
 
 
@@ -119,18 +131,24 @@ STAFF_ORG_KINDS = ("root", "town", "gov_department", "department", "business_gro
 
 
 def create_staff(
-    *, tenant, name: str, phone: str, organisation_id: int, role: str, username: str = "", title: str = ""
-):
+    ctx, *, name: str, phone: str, organisation_id: int, role: str, username: str = "", title: str = ""
+) -> tuple[User, str, object]:
+    """A staff account created by ``ctx``'s user: only in an organisation within their data scope for
+    identity.staff.manage, and only with a role the access guard lets them hand out (a tenant admin
+    only by someone who holds everything a tenant admin holds). Returns the account, its one-time
+    password and its organisation."""
     from qifu.access.services import ensure_builtin_roles
+    from qifu.accounts.permissions import STAFF_MANAGE
     from qifu.orgs.models import Organisation
 
     if role not in STAFF_ROLES:
         raise ApiError("identity.bad_role", "工作人员账号只能授予政府工作人员、审计员或租户管理员角色", status=422)
-    organisation = Organisation.objects.filter(pk=organisation_id, kind__in=STAFF_ORG_KINDS, is_active=True).first()
+    candidates = Organisation.objects.filter(pk=organisation_id, kind__in=STAFF_ORG_KINDS, is_active=True)
+    organisation = ctx.scoped(candidates, STAFF_MANAGE).first()
     if organisation is None:
-        raise ApiError("identity.bad_organisation", "请选择工作人员所属的政府部门或镇街", status=422)
-    return create_account(
-        tenant=tenant,
+        raise ApiError("identity.bad_organisation", "请选择您管辖范围内的政府部门或镇街", status=422)
+    user, initial = create_account(
+        tenant=ctx.tenant,
         name=name,
         phone=phone,
         organisation=organisation,
@@ -138,4 +156,6 @@ def create_staff(
         username=username,
         title=title,
         action="identity.staff.create",
+        ctx=ctx,
     )
+    return user, initial, organisation

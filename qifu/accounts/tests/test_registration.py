@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from qifu.accounts.models import User
 from qifu.accounts.tests.conftest import last_code, request_code
 from qifu.core import tenancy
@@ -177,3 +179,54 @@ def test_a_registration_racing_another_for_the_same_phone_gets_the_duplicate_mes
     second = register(client(ip="10.0.0.2"), outbox)
     assert second.status_code == 409 and second.json()["code"] == "identity.phone_registered"
     assert User.objects.filter(phone=NEW_PHONE).count() == 1
+
+
+# --- who may create which staff where (audit of issue 3) -----------------------------------------------
+
+
+@pytest.fixture
+def staff_officer(cast, in_tenant):
+    """A town A personnel officer: district staff's powers plus identity.staff.manage, town A and below."""
+    from qifu.access.models import Role
+    from qifu.access.services import assign_role
+    from qifu.core import permissions as P
+    from qifu.orgs.services import add_member
+
+    role = Role.objects.create(
+        code="staff_officer",
+        name="人事专员",
+        permissions=sorted({*cast.roles[P.DISTRICT_STAFF].permissions, "identity.staff.manage"}),
+        data_scope=Role.DataScope.ORG_AND_BELOW,
+    )
+    officer = User.objects.create_user(
+        username="officer-a", password=cast.password, name="人事专员", phone="13622229999", tenant=cast.tenant
+    )
+    add_member(officer, cast.town_a, is_default=True)
+    assign_role(officer, cast.town_a, role)
+    return officer
+
+
+def _staff(api_client, org, role, phone="13622220005"):
+    return api_client.post("auth/staff", {"name": "王五", "phone": phone, "organisation_id": org.id, "role": role})
+
+
+def test_a_staff_manager_cannot_create_a_tenant_admin(cast, api, staff_officer, clock):
+    response = _staff(api(staff_officer), cast.town_a, "tenant_admin")
+    assert response.status_code == 403 and response.json()["code"] == "access.escalation"
+    assert not User.objects.filter(phone="13622220005").exists()
+
+
+def test_a_staff_manager_creates_staff_only_within_their_scope(cast, api, staff_officer, clock):
+    officer = api(staff_officer)
+    outside = _staff(officer, cast.town_b, "district_staff")
+    assert outside.status_code == 422 and outside.json()["code"] == "identity.bad_organisation"
+    above = _staff(officer, cast.root, "district_staff")
+    assert above.status_code == 422
+    assert not User.objects.filter(phone="13622220005").exists()
+    inside = _staff(officer, cast.town_a, "district_staff")
+    assert inside.status_code == 200 and inside.json()["user"]["roles"] == ["district_staff"]
+
+
+def test_the_tenant_admin_still_creates_a_tenant_admin(cast, api, clock):
+    response = _staff(api(cast.tenant_admin), cast.root, "tenant_admin")
+    assert response.status_code == 200 and response.json()["user"]["roles"] == ["tenant_admin"]
