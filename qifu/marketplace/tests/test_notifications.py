@@ -141,6 +141,9 @@ def test_reminders_stay_single_when_two_jobs_race(cast, api, market):
         try:
             barrier.wait()
             counts.append(_remind(cast, now))
+        except BaseException:
+            barrier.abort()  # never leave the other threads waiting; the missing count fails the test
+            raise
         finally:
             connection.close()
 

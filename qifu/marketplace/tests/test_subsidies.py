@@ -157,12 +157,15 @@ def _accept_in_parallel(cast, api, ids):
     lock = threading.Lock()
 
     def worker(pk):
-        client = api(cast.institution_operator)
         try:
+            client = api(cast.institution_operator)
             barrier.wait()
             status = client.post(f"marketplace/institution/applications/{pk}/accept", {}).status_code
             with lock:
                 statuses.append(status)
+        except BaseException:
+            barrier.abort()  # the others stop waiting; the missing status fails the test instead of hanging it
+            raise
         finally:
             connection.close()
 
@@ -229,6 +232,9 @@ def test_cap_holds_when_services_race(cast, market):
                 app = Application.objects.get(pk=pk)
                 barrier.wait()
                 applications.accept(app)
+        except BaseException:
+            barrier.abort()  # never leave the other threads waiting; the counts below then fail
+            raise
         finally:
             connection.close()
 
