@@ -41,8 +41,9 @@ def _ip() -> str | None:
 
 
 def _lock_identity(user: User | None, identifier: str) -> str:
-    # Count an account's failures once whether it is addressed by username or phone.
-    return f"user:{user.pk}" if user is not None else identifier
+    # Count an account's failures once whether it is addressed by username or phone. Two namespaces
+    # that cannot meet: whatever an unknown name is (even "id:5"), it never counts against account 5.
+    return f"id:{user.pk}" if user is not None else f"name:{identifier}"
 
 
 def captcha_required(tenant, identifier: str) -> bool:
@@ -256,7 +257,7 @@ def reset_password(request, phone: str, code: str, new_password: str) -> None:
 @transaction.atomic
 def unlock_user(tenant, user: User) -> int:
     """An admin lifts a user's login lock early; returns how many locks were lifted."""
-    count = throttle.unlock(tenant, f"user:{user.pk}")
+    count = throttle.unlock(tenant, _lock_identity(user, user.username))
     audit.record("identity.unlock", user, changes={"locks": {"after": count}})
     return count
 

@@ -103,6 +103,17 @@ def test_unknown_accounts_lock_like_real_ones(cast, client, clock, settings):
     assert real == ghost == [400] * 5 + [429]
 
 
+@pytest.mark.parametrize("shape", ["user:{pk}", "USER:{pk}", "id:{pk}", "name:ent-owner"])
+def test_a_name_shaped_like_an_account_key_locks_only_itself(cast, client, clock, settings, shape):
+    """Failures of an unknown name are never counted against a real account (nor lifted with it)."""
+    settings.QIFU_LOGIN_CAPTCHA = "off"
+    settings.QIFU_LOCKOUT_IP_THRESHOLD = 100
+    name = shape.format(pk=cast.enterprise_owner.pk)
+    statuses = [login(client(ip=f"10.7.0.{n}"), name, "Wrong#Passw0rd").status_code for n in range(6)]
+    assert statuses == [400] * 5 + [429]  # the unknown name itself locks, like any name
+    assert login(client(ip="10.7.1.1"), "ent-owner", cast.password).status_code == 200
+
+
 def test_disabled_account_cannot_sign_in(cast, client, clock):
     cast.no_role_user.is_active = False
     cast.no_role_user.save()
