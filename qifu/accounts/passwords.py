@@ -2,7 +2,8 @@
 
 Policy (configurable, qifu.accounts.conf): at least PASSWORD_MIN_LENGTH characters,
 PASSWORD_MIN_CLASSES of the four classes (lower, upper, digit, symbol), not containing
-the phone number, username or name, not one of the last PASSWORD_HISTORY passwords.
+the phone number, username or name (a two-character Chinese name too), not one of the last
+PASSWORD_HISTORY passwords.
 Optional rotation (PASSWORD_ROTATION_DAYS) for staff and institution accounts.
 """
 
@@ -46,14 +47,21 @@ def policy_errors(password: str, user: User | None = None, *, phone: str = "", n
     personal = {phone, name}
     if user is not None:
         personal |= {user.phone, user.name, user.username}
-    for value in personal:
-        value = (value or "").strip().lower()
-        if len(value) >= 3 and value in lowered:
-            errors.append("密码不能包含手机号、用户名或姓名")
-            break
+    if any(_personal(value) in lowered for value in personal if _personal(value)):
+        errors.append("密码不能包含手机号、用户名或姓名")
     if user is not None and user.pk and _reused(user, password):
         errors.append(f"新密码不能与最近 {conf.get('PASSWORD_HISTORY')} 次使用过的密码相同")
     return errors
+
+
+def _personal(value: str | None) -> str:
+    """``value`` as the policy looks for it in a password, or "" when it is too short to mean anything.
+
+    Chinese names are often two characters (李四), so two characters count when any is not ASCII;
+    Latin names, usernames and phones from three (two letters occur in too many passwords)."""
+    value = (value or "").strip().lower()
+    minimum = 2 if any(ord(c) > 127 for c in value) else 3
+    return value if len(value) >= minimum else ""
 
 
 def _reused(user: User, password: str) -> bool:

@@ -33,6 +33,24 @@ def test_policy_refuses_the_name(in_tenant, cast):
     assert passwords.policy_errors("Wangfang#2026", cast.enterprise_owner)
 
 
+@pytest.mark.parametrize(
+    "name, candidate, refused",
+    [
+        ("张三", "Zhang#张三-2026x", True),  # the cast's enterprise owner: a two-character Chinese name
+        ("李", "Li#李-Passw0rd", False),  # one character means nothing on its own
+        ("Al", "Always#2026xyz", False),  # two Latin letters occur in too many passwords
+        ("欧阳娜娜", "Ab#欧阳娜娜#2026", True),
+    ],
+)
+def test_short_chinese_names_are_checked(in_tenant, cast, name, candidate, refused):
+    cast.enterprise_owner.name = name
+    errors = passwords.policy_errors(candidate, cast.enterprise_owner)
+    assert any("姓名" in e for e in errors) is refused, errors
+    # The same for registration, where there is no account yet.
+    errors = passwords.policy_errors(candidate, None, phone="13700000000", name=name)
+    assert any("姓名" in e for e in errors) is refused, errors
+
+
 def test_not_one_of_the_last_five(cast, in_tenant):
     user = cast.enterprise_owner
     history = [f"History#{n}-Passw0rd" for n in range(6)]
