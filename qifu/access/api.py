@@ -42,6 +42,7 @@ from qifu.core.errors import NotFound, RuleViolation
 from qifu.core.fields import mask
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import AUTHENTICATED
+from qifu.core.routers import NO_ROWS, describe_model
 from qifu.orgs import services as org_services
 from qifu.orgs.models import Membership, Organisation
 
@@ -63,7 +64,11 @@ def _profile(ctx, profile_id):
 
 # -- roles -------------------------------------------------------------------------------
 @router.get(
-    "/catalogue", permission=ROLE_VIEW, response=CatalogueOut, summary="角色编辑目录：菜单与按钮、数据范围、字段"
+    "/catalogue",
+    permission=ROLE_VIEW,
+    model=NO_ROWS,
+    response=CatalogueOut,
+    summary="角色编辑目录：菜单与按钮、数据范围、字段",
 )
 def get_catalogue(request):
     return catalogue.catalogue()
@@ -247,7 +252,23 @@ def _user(ctx, user_id: int):
     return user
 
 
-@router.get("/users", permission=USER_VIEW, response=Page[UserOut], summary="用户与角色分配列表")
+# Users carry no organisation of their own: they are reached through their memberships.
+USERS_SCOPE = {
+    "x-data-scope": {
+        **describe_model("orgs.membership").get("x-data-scope", {}),
+        "description": "列出在当前用户数据范围内的组织中有成员关系的用户（按授予本操作权限的角色的数据范围）",
+    }
+}
+
+
+@router.get(
+    "/users",
+    permission=USER_VIEW,
+    model="accounts.user",
+    openapi_extra=USERS_SCOPE,
+    response=Page[UserOut],
+    summary="用户与角色分配列表",
+)
 def list_users(request, page: Query[PageQuery], filters: Query[UserFilter]):
     users = get_user_model().objects.all()
     if filters.q:
@@ -264,7 +285,12 @@ def list_users(request, page: Query[PageQuery], filters: Query[UserFilter]):
 
 
 @router.get(
-    "/users/{user_id}", permission=USER_VIEW, object="accounts.user", response=UserOut, summary="用户详情与授权"
+    "/users/{user_id}",
+    permission=USER_VIEW,
+    object="accounts.user",
+    openapi_extra=USERS_SCOPE,
+    response=UserOut,
+    summary="用户详情与授权",
 )
 def get_user(request, user_id: int):
     return _user_out(_user(request.ctx, user_id), request.ctx)

@@ -11,11 +11,12 @@ from ninja import Query
 
 from qifu.access.permissions import AUDIT_EXPORT, AUDIT_VIEW
 from qifu.access.routing import AUDIT, router
-from qifu.access.schemas import AuditFilter, AuditOut, ChainOut, LoginOut
-from qifu.core import audit
+from qifu.access.schemas import AuditFilter, AuditOut, ChainIn, ChainOut, LoginOut
+from qifu.core import audit, tenancy
 from qifu.core.audit_models import AuditEntry
 from qifu.core.exports import xlsx_response
 from qifu.core.pagination import Page, PageQuery, paginate
+from qifu.core.routers import NO_ROWS
 
 OPERATION_COLUMNS = [
     ("id", "编号"),
@@ -45,9 +46,14 @@ LOGIN_COLUMNS = [
 ]
 
 
+def _visible():
+    """This tenant's entries plus the platform's retention purges (which span all tenants)."""
+    return AuditEntry.objects.filter(Q(tenant=tenancy.current_tenant()) | Q(tenant__isnull=True, action="audit.purge"))
+
+
 def _entries(request, filters: AuditFilter, *, logins: bool):
     tenant = request.tenant
-    qs = AuditEntry.objects.filter(Q(tenant=tenant) | Q(tenant__isnull=True, action="audit.purge"))
+    qs = _visible()
     if logins:
         qs = AuditEntry.objects.filter(tenant=tenant, action__in=audit.LOGIN_ACTIONS)
     elif filters.action:
@@ -106,7 +112,7 @@ def export_operations(request, filters: Query[AuditFilter]):
     summary="操作日志详情",
 )
 def get_operation(request, entry_id: int):
-    return request.ctx.get_or_404(AuditEntry.objects.filter(tenant=request.tenant), pk=entry_id)
+    return request.ctx.get_or_404(_visible(), pk=entry_id)
 
 
 @router.get(
@@ -133,14 +139,34 @@ def export_logins(request, filters: Query[AuditFilter]):
     return xlsx_response("登录日志.xlsx", LOGIN_COLUMNS, rows, ctx=request.ctx, model="core.auditentry")
 
 
-@router.get(**AUDIT, path="/audit/chain", permission=AUDIT_VIEW, response=ChainOut, summary="校验审计日志哈希链")
-def check_chain(request):
-    report = audit.check_chain()
+@router.get(
+    **AUDIT,
+    path="/audit/chain",
+    permission=AUDIT_VIEW,
+    model=NO_ROWS,
+    response=ChainOut,
+    summary="校验审计日志哈希链（本租户的记录；平台管理员为全链）",
+)
+def check_chain(request, params: Query[ChainIn]):
+    if request.ctx.is_platform_admin:
+        # The whole chain, every tenant's entries: only the platform sees it (and its counts).
+        report = audit.check_chain()
+        return {
+            "scope": "platform",
+            "checked": report.checked,
+            "newly_checked": report.checked,
+            "intact": report.broken is None and not report.reason,
+            "broken_id": report.broken.id if report.broken else None,
+            "reason": report.reason,
+            "retention_days": audit.retention_days(),
+        }
+    tenant_report = audit.check_tenant_chain(request.tenant, full=params.full)
     return {
-        "checked": report.checked,
-        "intact": report.broken is None and not report.reason,
-        # The chain spans tenants; name a broken entry only when it is this tenant's.
-        "broken_id": report.broken.id if report.broken and report.broken.tenant_id == request.tenant.id else None,
-        "reason": report.reason,
+        "scope": "tenant",
+        "checked": tenant_report.checked,
+        "newly_checked": tenant_report.newly_checked,
+        "intact": tenant_report.broken is None and not tenant_report.reason,
+        "broken_id": tenant_report.broken.id if tenant_report.broken else None,
+        "reason": tenant_report.reason,
         "retention_days": audit.retention_days(),
     }

@@ -224,8 +224,14 @@ class LoginOut(Schema):
         return (obj.changes or {}).get("reason", "")
 
 
+class ChainIn(Schema):
+    full: bool = Field(False, description="从头重新校验（默认从上次校验到的位置继续）")
+
+
 class ChainOut(Schema):
-    checked: int
+    scope: str = Field(..., description="tenant：本租户的记录；platform：全平台哈希链（仅平台管理员）")
+    checked: int = Field(..., description="已校验的记录数（租户：累计）")
+    newly_checked: int = Field(..., description="本次新校验的记录数")
     intact: bool
     broken_id: int | None
     reason: str

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from qifu.core import requestinfo, tenancy
-from qifu.core.audit_models import AuditChainHead, AuditCheckpoint, AuditEntry
+from qifu.core.audit_models import AuditChainHead, AuditCheckpoint, AuditEntry, AuditVerification
 
 # Field names whose values never reach the log in clear.
 SENSITIVE_FIELDS = {
@@ -211,6 +211,57 @@ def check_chain() -> ChainReport:
         if changes.get("through_id") != checkpoint.through_id or changes.get("through_hash") != checkpoint.through_hash:
             return ChainReport(checked, last_purge, "清理检查点与清理记录不一致（检查点被改动或清理记录缺失）", start)
     return ChainReport(checked, None, "", start)
+
+
+@dataclass
+class TenantChainReport:
+    checked: int  # this tenant's entries verified so far (all calls)
+    newly_checked: int  # of which in this call
+    broken: AuditEntry | None
+    reason: str = ""
+
+
+def check_tenant_chain(tenant, *, full: bool = False) -> TenantChainReport:
+    """Verify one tenant's entries without walking the others' (for the tenant's auditors).
+
+    Each entry of the tenant must match its own hash, and its ``prev_hash`` must be the hash of
+    the entry just before it in the shared chain (read in the database, never shown). The check
+    resumes after the tenant's ``AuditVerification`` checkpoint; ``full`` starts over. What it
+    cannot see — a deleted entry followed by another tenant's — the platform-wide check
+    (``manage.py verify_audit_chain``) does."""
+    point = None if full else AuditVerification.objects.filter(tenant=tenant).first()
+    start, before = (point.through_id, point.checked) if point else (0, 0)
+    purged = AuditCheckpoint.objects.order_by("-through_id").first()
+    if point is not None and not (purged and point.through_id <= purged.through_id):
+        anchor = AuditEntry.objects.filter(pk=point.through_id).first()
+        if anchor is None or anchor.hash != point.through_hash or anchor.compute_hash() != anchor.hash:
+            return TenantChainReport(before, 0, anchor, "上次校验到的记录已被删除或修改")
+    predecessor = AuditEntry.objects.filter(id__lt=models.OuterRef("id")).order_by("-id").values("hash")[:1]
+    rows = (
+        AuditEntry.objects.filter(tenant=tenant, id__gt=start)
+        .annotate(predecessor_hash=models.Subquery(predecessor))
+        .order_by("id")
+    )
+    checked, last = 0, None
+    for entry in rows.iterator(chunk_size=2000):
+        expected = entry.predecessor_hash
+        if expected is None:  # the first entry left: the chain starts here, or after a purge
+            expected = purged.through_hash if purged else ""
+        if entry.prev_hash != expected:
+            return TenantChainReport(
+                before + checked, checked, entry, "上一条的哈希不符（之前的记录被删除、插入或修改）"
+            )
+        if entry.compute_hash() != entry.hash:
+            return TenantChainReport(before + checked, checked, entry, "内容与哈希不符（本条记录被修改）")
+        checked, last = checked + 1, entry
+    if last is not None:
+        values = {"through_id": last.id, "through_hash": last.hash, "checked": before + checked, "at": timezone.now()}
+        try:
+            with transaction.atomic():
+                AuditVerification.objects.update_or_create(tenant=tenant, defaults=values)
+        except IntegrityError:
+            pass  # another check recorded the same progress at the same moment
+    return TenantChainReport(before + checked, checked, None, "")
 
 
 def verify_chain() -> tuple[int, AuditEntry | None]:

@@ -58,8 +58,10 @@ class AuditEntry(models.Model):
 
     objects = AppendOnlyQuerySet.as_manager()
 
-    # For RequestContext.scoped(): the log has no owning organisation; its owner is the actor.
-    scope_org_field = None
+    # For RequestContext.scoped(): the organisation the actor acted in (a plain id, no foreign key,
+    # so the log never changes when the tree does) and the actor. Entries without an organisation
+    # (logins, platform purges) are reached by the scope "all" or as one's own.
+    scope_org_field = "organisation_id"
     scope_owner_field = "actor"
 
     class Meta:
@@ -136,3 +138,24 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return self.last_hash or "(empty chain)"
+
+
+class AuditVerification(models.Model):
+    """How far one tenant's entries have been verified (``audit.check_tenant_chain``).
+
+    A tenant's check resumes after ``through_id`` instead of walking everything again;
+    ``through_hash`` is the hash that entry had when it was verified, so a later edit of the
+    checkpoint entry itself is noticed on the next check."""
+
+    tenant = models.OneToOneField("core.Tenant", on_delete=models.CASCADE, related_name="+")
+    through_id = models.BigIntegerField("已校验至ID")
+    through_hash = models.CharField(max_length=64)
+    checked = models.PositiveIntegerField("累计校验条数", default=0)
+    at = models.DateTimeField("校验时间")
+
+    class Meta:
+        app_label = "core"
+        verbose_name = "审计校验检查点"
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} ≤{self.through_id}"

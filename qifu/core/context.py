@@ -26,13 +26,32 @@ SCOPE_CUSTOM = "custom"  # 自定义（安全配置文件）
 SCOPE_KINDS = (SCOPE_ALL, SCOPE_ORG_AND_BELOW, SCOPE_ORG, SCOPE_SELF, SCOPE_ORG_AND_BELOW_OR_SELF, SCOPE_CUSTOM)
 
 
-def _path_lookup(org_field: str) -> str:
+def _is_plain_id(model, org_field: str) -> bool:
+    """``scope_org_field`` naming an integer column holding an organisation id (no foreign key)."""
+    if org_field == "self" or "__" in org_field:
+        return False
+    try:
+        field = model._meta.get_field(org_field)
+    except Exception:
+        return False
+    return not field.is_relation
+
+
+def _below(model, org_field: str, path: str) -> Q:
+    """Rows owned by the organisation at ``path`` or below it."""
     # ``scope_org_field = "self"`` marks the Organisation model itself.
-    return "path__startswith" if org_field == "self" else f"{org_field}__path__startswith"
+    if org_field == "self":
+        return Q(path__startswith=path)
+    if _is_plain_id(model, org_field):
+        Organisation = apps.get_model("orgs", "Organisation")
+        return Q(**{f"{org_field}__in": Organisation.objects.filter(path__startswith=path).values("pk")})
+    return Q(**{f"{org_field}__path__startswith": path})
 
 
-def _self_lookup(org_field: str) -> str:
-    return "pk" if org_field == "self" else org_field
+def _exactly(model, org_field: str, org) -> Q:
+    if org_field == "self":
+        return Q(pk=org.pk)
+    return Q(**{org_field: org.pk if _is_plain_id(model, org_field) else org})
 
 
 @dataclass
@@ -114,19 +133,19 @@ class RequestContext:
             scope = role.data_scope
             if scope == SCOPE_ALL or (org_field is None and scope != SCOPE_SELF):
                 return None
-            below = Q(**{_path_lookup(org_field): org.path}) if org_field and org else Q(pk__in=[])
+            below = _below(model, org_field, org.path) if org_field and org else Q(pk__in=[])
             own = Q(**{owner_field: self.user}) if owner_field else Q(pk__in=[])
             if scope == SCOPE_ORG_AND_BELOW:
                 combined |= below
             elif scope == SCOPE_ORG:
-                combined |= Q(**{_self_lookup(org_field): org}) if org_field and org else Q(pk__in=[])
+                combined |= _exactly(model, org_field, org) if org_field and org else Q(pk__in=[])
             elif scope == SCOPE_SELF:
                 combined |= own
             elif scope == SCOPE_ORG_AND_BELOW_OR_SELF:
                 combined |= below | own
             elif scope == SCOPE_CUSTOM:
                 for path in self._custom_paths(role):
-                    combined |= Q(**{_path_lookup(org_field): path})
+                    combined |= _below(model, org_field, path)
         return combined
 
     @cached_property

@@ -222,7 +222,8 @@ class QifuRouter(Router):
             extra["x-object"] = object
         model = model or object
         if model:
-            extra.update(describe_model(model))
+            # An operation may refine the generated description (its own openapi_extra wins).
+            extra = {**describe_model(model), **extra}
         register = super().api_operation(methods, path, auth=OperationAuth(permission), openapi_extra=extra, **kwargs)
         ruled_model = None if model == NO_ROWS else model
 
