@@ -33,3 +33,40 @@ def test_cleanup_ends_timed_out_sessions_and_drops_old_rows(cast, client, outbox
     clock.advance(days=90)
     jobs.run_now(CLEANUP, cast.tenant)
     assert not UserSession.objects.filter(user=cast.enterprise_owner).exists()
+
+
+def test_certifications_stuck_in_submitted_are_resumed(cast, clock, in_tenant):
+    """The process died between submission and the registry's answer: the periodic job finishes it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qifu.accounts import certification
+    from qifu.accounts.models import CertificationApplication
+    from qifu.accounts.tasks import RESUME_VERIFICATION
+    from qifu.orgs import services as org_services
+    from qifu.orgs.codes import make_credit_code
+
+    def submitted(n):
+        enterprise = org_services.create_enterprise(name=f"甲区卡住的第{n}家有限公司", parent=cast.root)
+        data = {
+            "company_name": enterprise.name,
+            "credit_code": make_credit_code("9", "1", "320505", f"MA7QK{n:03d}"),
+            "legal_rep_name": "李四",
+            "legal_rep_id_number": "11010519491231002X",
+            "town_id": cast.town_a.id,
+            "consent": True,
+            "consent_version": certification.CURRENT_CONSENT_VERSION,
+        }
+        licence = SimpleUploadedFile("执照.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+        return certification.submit(
+            user=cast.enterprise_owner, enterprise=enterprise, data=data, licence_upload=licence
+        )
+
+    old = submitted(1)
+    clock.advance(minutes=11)
+    fresh = submitted(2)  # its request may still be asking the registry: left alone
+    jobs.run_now(RESUME_VERIFICATION, cast.tenant)
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert old.status == "pending_review" and old.verification["result"] == "unavailable"
+    assert fresh.status == "submitted"
+    assert CertificationApplication.objects.filter(status="submitted").count() == 1
