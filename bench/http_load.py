@@ -122,7 +122,7 @@ def main() -> int:
     data_dir = tempfile.mkdtemp(prefix="qifu-bench-")
     env = production_env(ensure_database("qifu_bench_http"), data_dir)
     manage(env, "migrate", "--no-input", "-v0")
-    manage(env, "seed_demo")
+    manage(env, "seed_demo", "--allow-production")  # a throw-away benchmark database
     import redis
 
     redis.Redis.from_url(env["QIFU_REDIS_URL"]).flushdb()  # no stale sessions or cached pages

@@ -1,6 +1,9 @@
 """Audit chain, uploads, jobs and the demo seed."""
 
+import datetime as dt
 import io
+import itertools
+import secrets
 
 import pytest
 from django.db import connection
@@ -74,16 +77,96 @@ def test_jobs_record_runs_and_refuse_unknown_names(cast):
     assert tenancy.scope_state() == "none"
 
 
-def test_demo_seed_is_deterministic_and_idempotent(db):
+def _seeded_dump() -> dict[str, list[tuple]]:
+    """Every row of every capability table, column by column."""
+    from django.apps import apps as django_apps
+    from django.conf import settings as django_settings
+
+    labels = {a.rsplit(".", 1)[-1] for a in django_settings.QIFU_APPS}
+    dump = {}
+    with tenancy.all_tenants():
+        for model in django_apps.get_models(include_auto_created=True):
+            if model._meta.app_label not in labels or model._meta.proxy:
+                continue
+            skip = SEED_RANDOM.get(model._meta.label, ())
+            names = [f.attname for f in model._meta.concrete_fields if f.name not in skip]
+            dump[model._meta.label] = list(model._base_manager.order_by("pk").values_list(*names))
+    return dump
+
+
+# Columns random by design, not by accident: salted password hashes, generated storage names and
+# measured durations.
+SEED_RANDOM = {
+    "accounts.User": ("password",),
+    "core.StoredFile": ("storage_name",),
+    "messaging.PushAttempt": ("duration_ms",),
+}
+SEED_CLOCK = dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC)
+
+
+def _seed_into_fresh_database(seed: int, monkeypatch, *, keep: bool = False) -> dict[str, list[tuple]]:
+    """Seed and dump from the same starting point every time: the seed is rolled back (unless ``keep``), the id
+    sequences reset (PostgreSQL's do not roll back), the clock stopped, per-process counters fresh,
+    and order numbers — drawn from ``secrets`` on purpose, outside the seed's reach — numbered in
+    sequence. Anything else that differs between two runs is a seeder not using ``ctx.rng``."""
+    from django.apps import apps as django_apps
+    from django.core.cache import cache
+    from django.core.management.color import no_style
+    from django.db import transaction
+    from django.utils import timezone
+
+    from qifu.accounts.models import User
+    from qifu.core.seeding import seed_all
+    from qifu.messaging.channels import console
+
+    counter = itertools.count(1)
+    monkeypatch.setattr(timezone, "now", lambda: SEED_CLOCK)
+    monkeypatch.setattr(User._meta.get_field("date_joined"), "_get_default", lambda: SEED_CLOCK)
+    monkeypatch.setattr(secrets, "token_hex", lambda n=32: f"{next(counter):0{2 * n}x}"[-2 * n :])
+    # A fresh process: the console channel numbers what it "sends" from 1.
+    monkeypatch.setattr(console, "_ids", itertools.count(1))
+    monkeypatch.setattr(console, "_references", {})
+    cache.clear()
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), django_apps.get_models(include_auto_created=True)):
+            cursor.execute(sql)
+    with transaction.atomic():
+        seed_all(seed=seed, scale=0.05)
+        dump = _seeded_dump()
+        transaction.set_rollback(not keep)
+    return dump
+
+
+def test_demo_seed_is_deterministic_and_idempotent(db, settings, tmp_path, monkeypatch):
     from qifu.core.seeding import seed_all
     from qifu.orgs.codes import credit_code_error
     from qifu.orgs.models import Enterprise
 
-    seed_all(seed=7, scale=0.05)
+    settings.MEDIA_ROOT = tmp_path
+    first = _seed_into_fresh_database(7, monkeypatch)
+    second = _seed_into_fresh_database(7, monkeypatch, keep=True)
+    differing = [label for label in first if first[label] != second[label]]
+    assert not differing, f"two seeds with the same number into an empty database differ in {differing}"
+    assert sum(len(rows) for rows in first.values()) > 500
+    seed_all(seed=7, scale=0.05)  # again, on top: nothing is added twice
+    again = _seeded_dump()
+    assert again["orgs.Enterprise"] == second["orgs.Enterprise"] and again["accounts.User"] == second["accounts.User"]
     with tenancy.all_tenants():
-        first = list(Enterprise.objects.order_by("id").values_list("name", "credit_code"))
-    seed_all(seed=7, scale=0.05)
-    with tenancy.all_tenants():
-        second = list(Enterprise.objects.order_by("id").values_list("name", "credit_code"))
-    assert first == second and len(first) >= 10
-    assert all(credit_code_error(code) is None for _, code in first)
+        codes = list(Enterprise.objects.values_list("credit_code", flat=True))
+    assert len(codes) >= 10 and all(credit_code_error(code) is None for code in codes)
+
+
+def test_seed_demo_refuses_production_without_the_flag(db, settings):
+    from django.core.management import CommandError, call_command
+
+    from qifu.accounts.models import User
+    from qifu.core.models import Tenant
+
+    settings.QIFU_ENV = "production"
+    with pytest.raises(CommandError, match="QIFU_ENV=production"):
+        call_command("seed_demo")
+    assert not User.objects.filter(username="admin").exists() and not Tenant.objects.exists()
+    Tenant.objects.create(code="demo", name="示范区")  # already seeded: the flagged run only prints
+    err, out = io.StringIO(), io.StringIO()
+    call_command("seed_demo", "--allow-production", stdout=out, stderr=err)
+    assert "警告" in err.getvalue() and "演示账号" in out.getvalue()
