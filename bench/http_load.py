@@ -112,12 +112,11 @@ def main() -> int:
     args = parser.parse_args()
 
     why = reachable()
+    if not why and not shutil.which("wrk"):
+        why = "wrk is not installed (apt-get install wrk)"
     if why:
-        print(f"http_load: SKIPPED — {why}")
-        return 0
-    if not shutil.which("wrk"):
-        print("http_load: SKIPPED — wrk is not installed (apt-get install wrk)")
-        return 0
+        print(f"http_load: cannot run — {why}", file=sys.stderr)
+        return 2
 
     data_dir = tempfile.mkdtemp(prefix="qifu-bench-")
     env = production_env(ensure_database("qifu_bench_http"), data_dir)
