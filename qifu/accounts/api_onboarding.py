@@ -27,6 +27,8 @@ from qifu.accounts.schemas import (
     InstitutionAppliedOut,
     InstitutionApplyIn,
     InstitutionFilter,
+    InstitutionLookupIn,
+    InstitutionProgressOut,
     MyCertificationOut,
     OperatorIn,
     OperatorOut,
@@ -253,6 +255,16 @@ def apply_institution(request, payload: Form[InstitutionApplyIn], licence: Uploa
         "status": app.status,
         "message": "申请已提交，我们将尽快审核；审核通过后会短信通知联系人，届时可用该手机号以短信验证码登录",
     }
+
+
+@router.post(
+    "/institution-applications/status",
+    permission=PUBLIC,
+    response=list[InstitutionProgressOut],
+    summary="查询入驻申请进度（联系人手机短信验证）",
+)
+def institution_progress(request, payload: InstitutionLookupIn):
+    return [institution_app_out(app) for app in institutions.lookup(payload.phone, payload.sms_code)]
 
 
 def _institution_apps():

@@ -20,3 +20,12 @@ INSTITUTION_APPROVED = define(
     category="identity",
     channels=("sms",),
 )
+INSTITUTION_REJECTED = define(
+    "identity.institution.rejected",
+    "机构入驻审核未通过",
+    essential=True,
+    variables=("institution", "reason"),
+    default_text="{institution}的入驻申请未通过审核：{reason}。修改后可重新申请；在平台“服务机构入驻”页可查询申请进度。",
+    category="identity",
+    channels=("sms",),
+)

@@ -160,7 +160,23 @@ def reject(app: InstitutionApplication, reviewer, reason: str) -> InstitutionApp
         raise ApiError("identity.reason_required", "请填写驳回原因，申请人将看到该说明", status=422)
     app = InstitutionApplication.objects.select_for_update().get(pk=app.pk)
     _transition(app, S.REJECTED, reviewer, reason)
+    # The contact hears of it when the phone has an account here (in-site at once, SMS after commit);
+    # everyone can look the application up with their phone (``lookup``).
+    contact = User.objects.filter(tenant=app.tenant, phone=app.contact_phone, is_active=True).first()
+    if contact is not None:
+        from qifu.accounts.events import INSTITUTION_REJECTED
+        from qifu.messaging.services import notify
+
+        notify(INSTITUTION_REJECTED, [contact], {"institution": app.name, "reason": reason})
     return app
+
+
+def lookup(phone: str, sms_code: str) -> list[InstitutionApplication]:
+    """The applications filed with ``phone`` as the contact, newest first; the SMS code proves the
+    caller holds that phone (the same code purpose as applying)."""
+    phone = sms.normalise_phone(phone)
+    sms.verify_code(phone, sms.SmsCode.Purpose.INSTITUTION, sms_code)
+    return list(InstitutionApplication.objects.filter(contact_phone=phone).order_by("-id")[:20])
 
 
 # --- sub-accounts -------------------------------------------------------------------------------

@@ -231,6 +231,23 @@ class InstitutionAppliedOut(Schema):
     message: str
 
 
+class InstitutionLookupIn(Schema):
+    phone: str = Field(..., min_length=11, max_length=20, description="申请时填写的联系人手机号")
+    sms_code: str = Field(..., min_length=6, max_length=6, description="发送到该手机的验证码（用途 institution）")
+
+
+class InstitutionProgressOut(Schema):
+    id: int
+    name: str
+    kind_label: str
+    credit_code: str
+    status: str
+    status_label: str
+    reason: str
+    created_at: datetime
+    reviewed_at: datetime | None
+
+
 class InstitutionFilter(Schema):
     status: str | None = Field(None, max_length=20)
 

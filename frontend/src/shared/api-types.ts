@@ -834,6 +834,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/institution-applications/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 查询入驻申请进度（联系人手机短信验证） */
+        post: operations["qifu_accounts_api_onboarding_institution_progress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/institution-applications/{application_id}/approve": {
         parameters: {
             query?: never;
@@ -4917,6 +4934,43 @@ export interface components {
             /** Status */
             status?: string | null;
         };
+        /** InstitutionLookupIn */
+        InstitutionLookupIn: {
+            /**
+             * Phone
+             * @description 申请时填写的联系人手机号
+             */
+            phone: string;
+            /**
+             * Sms Code
+             * @description 发送到该手机的验证码（用途 institution）
+             */
+            sms_code: string;
+        };
+        /** InstitutionProgressOut */
+        InstitutionProgressOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Credit Code */
+            credit_code: string;
+            /** Id */
+            id: number;
+            /** Kind Label */
+            kind_label: string;
+            /** Name */
+            name: string;
+            /** Reason */
+            reason: string;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+        };
         /** IntroIn */
         IntroIn: {
             /**
@@ -6249,14 +6303,12 @@ export interface components {
              * Kind
              * @enum {string}
              */
-            kind: "users" | "all_enterprises" | "industry" | "town" | "tag" | "role" | "phones" | "credit_codes";
+            kind: "users" | "all_enterprises" | "industry" | "town" | "role" | "phones" | "credit_codes";
             /**
              * Role
              * @default
              */
             role: string;
-            /** Tags */
-            tags?: string[];
             /** Town Ids */
             town_ids?: number[];
             /** User Ids */
@@ -9658,6 +9710,30 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InstitutionAppliedOut"];
+                };
+            };
+        };
+    };
+    qifu_accounts_api_onboarding_institution_progress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InstitutionLookupIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InstitutionProgressOut"][];
                 };
             };
         };

@@ -269,3 +269,42 @@ def test_a_shared_operator_is_listed_but_its_password_is_not_reset(cast, api, in
     assert response.status_code == 422 and response.json()["code"] == "identity.shared_account"
     cast.institution_operator.refresh_from_db()
     assert cast.institution_operator.check_password(cast.password)
+
+
+# --- the rejected applicant hears of it and can look it up (audit of issue 3) -------------------------
+
+
+def test_a_rejected_applicant_with_an_account_is_told_why(cast, client, api, outbox, clock):
+    from qifu.messaging.models import Message
+
+    assert apply(client, outbox, phone="13900000006").status_code == 200  # the enterprise owner's phone
+    with tenancy.tenant_scope(cast.tenant):
+        app = InstitutionApplication.objects.get()
+    api(cast.staff_a).post(f"auth/institution-applications/{app.id}/reject", {"reason": "执照已过期"})
+    with tenancy.tenant_scope(cast.tenant):
+        message = Message.objects.get(user=cast.enterprise_owner)
+    assert message.event == "identity.institution.rejected" and "执照已过期" in message.body
+
+
+def test_an_applicant_looks_up_the_progress_with_their_phone(cast, client, api, outbox, clock):
+    apply(client, outbox)
+    with tenancy.tenant_scope(cast.tenant):
+        app = InstitutionApplication.objects.get()
+    api(cast.staff_a).post(f"auth/institution-applications/{app.id}/reject", {"reason": "执照已过期"})
+    c = client(ip="10.0.0.7")
+    clock.advance(seconds=61)
+    wrong = c.post("auth/institution-applications/status", {"phone": PHONE, "sms_code": "000000"})
+    assert wrong.status_code == 400
+    request_code(c, PHONE, "institution")
+    found = c.post("auth/institution-applications/status", {"phone": PHONE, "sms_code": last_code(outbox, PHONE)})
+    assert found.status_code == 200
+    [row] = found.json()
+    assert row["status"] == "rejected" and row["reason"] == "执照已过期" and row["name"] == "甲区知识产权代理有限公司"
+    assert "contact_phone" not in row
+    # Another phone, with its own valid code, sees nothing of this application.
+    clock.advance(seconds=61)
+    request_code(c, "13655550009", "institution")
+    other = c.post(
+        "auth/institution-applications/status", {"phone": "13655550009", "sms_code": last_code(outbox, "13655550009")}
+    )
+    assert other.status_code == 200 and other.json() == []

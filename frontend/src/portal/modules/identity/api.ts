@@ -193,6 +193,20 @@ export async function postForm<T>(path: string, form: FormData): Promise<T> {
 }
 
 export const submitCertification = (form: FormData) => postForm<MyCertification>('/auth/certification', form)
+export interface InstitutionProgress {
+  id: number
+  name: string
+  kind_label: string
+  credit_code: string
+  status: string
+  status_label: string
+  reason: string
+  created_at: string
+  reviewed_at: string | null
+}
+/** The applications filed with this contact phone (the SMS code proves the phone). */
+export const lookupInstitutionApplications = (phone: string, smsCode: string) =>
+  api.post<InstitutionProgress[]>('/auth/institution-applications/status', { phone, sms_code: smsCode })
 export const applyInstitution = (form: FormData) => postForm<{ id: number; status: string; message: string }>('/auth/institution-applications', form)
 
 // --- console -------------------------------------------------------------------------------
