@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -67,27 +66,50 @@ def backoff(attempts: int) -> timedelta:
 
 
 class RateLimiter:
-    """A token bucket per channel and process (``QIFU_MSG_RATE_<CHANNEL>`` messages per second)."""
+    """At most ``rate`` messages per second on a channel, counted across every process.
 
-    def __init__(self, rate: float):
+    The count lives in the cache (Redis in production, so all workers and web processes
+    share it): a fixed window per second (1/rate seconds below one message per second) whose
+    counter is incremented atomically; a caller that finds the window full sleeps until the
+    next one. With the embedded default (an in-process cache) the count is per process.
+    """
+
+    def __init__(self, channel: str, rate: float):
+        self.channel = channel
         self.rate = rate
-        self.tokens = rate
-        self.updated = time.monotonic()
-        self.lock = threading.Lock()
+        self.window = 1.0 if rate >= 1 else 1.0 / rate if rate > 0 else 1.0
+        self.allowed = max(1, int(rate * self.window))
+
+    def acquire(self, timeout: float | None = None) -> bool:
+        """Take one message of the allowance; False if that needs more than ``timeout`` seconds."""
+        if self.rate <= 0:
+            return True
+        from django.core.cache import cache
+
+        started = _clock()
+        while True:
+            now = _clock()
+            slot = int(now // self.window)
+            key = f"qifu:msg:rate:{self.channel}:{self.rate:g}:{slot}"
+            cache.add(key, 0, timeout=int(self.window) + 5)
+            try:
+                taken = cache.incr(key)
+            except ValueError:  # the window expired between add and incr
+                continue
+            if taken <= self.allowed:
+                return True
+            wake = (slot + 1) * self.window
+            if timeout is not None and wake - started > timeout:
+                return False
+            _sleep(max(0.0, wake - now))
 
     def wait(self) -> None:
-        if self.rate <= 0:
-            return
-        with self.lock:
-            while True:
-                now = time.monotonic()
-                self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
-                self.updated = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                time.sleep((1 - self.tokens) / self.rate)
+        self.acquire()
 
+
+# the limiter's clock and sleep (tests replace them; nothing real waits in a test)
+_clock = time.time
+_sleep = time.sleep
 
 _limiters: dict[tuple[str, float], RateLimiter] = {}
 
@@ -105,7 +127,7 @@ def limiter(channel: str, default: float) -> RateLimiter:
     rate = configured_rate(channel, default)
     key = (channel, rate)
     if key not in _limiters:
-        _limiters[key] = RateLimiter(rate)
+        _limiters[key] = RateLimiter(channel, rate)
     return _limiters[key]
 
 
@@ -139,10 +161,12 @@ class Renderer:
         template = self.templates.get((self.send.templates or {}).get(delivery.channel))
         if template is not None:
             params = {key: render(str(text), values) for key, text in (template.provider_params or {}).items()}
+            # SMS and WeChat name the provider's template (none: a WeChat customer-service text)
+            provider_side = delivery.channel in ("sms", "wechat")
             return Rendered(
                 title=render(template.title, values) or self.send.title,
                 text=render(template.body, values),
-                template=template.provider_template_id or template.code,
+                template=template.provider_template_id if provider_side else template.code,
                 params=params,
             )
         text = (self.send.texts or {}).get(delivery.channel) or (self.send.texts or {}).get("inapp", "")

@@ -155,11 +155,10 @@ class MsgRuleIn(Schema):
 
 
 class MsgSegmentIn(Schema):
-    kind: Literal["users", "all_enterprises", "industry", "town", "tag", "role", "phones", "credit_codes"]
+    kind: Literal["users", "all_enterprises", "industry", "town", "role", "phones", "credit_codes"]
     user_ids: list[int] = Field(default_factory=list, max_length=5000)
     codes: list[str] = Field(default_factory=list, max_length=200, description="行业代码")
     town_ids: list[int] = Field(default_factory=list, max_length=200)
-    tags: list[str] = Field(default_factory=list, max_length=50)
     role: str = Field("", max_length=50)
 
 

@@ -9,14 +9,14 @@ users              ``user_ids``                                     those users 
 all_enterprises    —                                                members of every enterprise
 industry           ``codes`` (GB/T 4754 codes, prefix = subtree)    members of enterprises in them
 town               ``town_ids`` (镇街 organisations)                members of enterprises in them
-tag                ``tags``                                         members of enterprises with a tag
 role               ``role`` (role code)                             users holding that role
 phones             the uploaded file's first column                 those numbers (SMS; users in-site)
 credit_codes       the uploaded file's first column                 members of those enterprises
 =================  ===============================================  ====================================
 
 Enterprises without any member user are still reached by SMS at their contact phone.
-Enterprise tags belong to another capability: it registers ``TAG_RESOLVERS``.
+There is no "by enterprise tag" segment: the platform has no enterprise tags yet (policy tags
+describe policies, not enterprises).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -36,11 +36,8 @@ from qifu.messaging.models import Delivery, OptOut, Send
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 CREDIT_CODE_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
-KINDS = ("users", "all_enterprises", "industry", "town", "tag", "role", "phones", "credit_codes")
+KINDS = ("users", "all_enterprises", "industry", "town", "role", "phones", "credit_codes")
 MAX_LIST_ROWS = 200_000
-
-# tag -> enterprise ids; registered by the capability that owns enterprise tags.
-TAG_RESOLVERS: list[Callable[[list[str]], Iterable[int]]] = []
 
 
 @dataclass(frozen=True)
@@ -123,11 +120,6 @@ def resolve(send: Send) -> Iterator[Recipient]:
         yield from _enterprise_recipients(enterprises.filter(q) if q else Enterprise.objects.none())
     elif kind == "town":
         yield from _enterprise_recipients(enterprises.filter(town_id__in=segment.get("town_ids", [])))
-    elif kind == "tag":
-        ids: set[int] = set()
-        for resolver in TAG_RESOLVERS:
-            ids.update(resolver(segment.get("tags", [])))
-        yield from _enterprise_recipients(enterprises.filter(pk__in=ids))
     elif kind == "role":
         from qifu.access.models import RoleAssignment
 

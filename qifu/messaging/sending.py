@@ -31,7 +31,9 @@ from qifu.messaging.segments import KINDS as SEGMENT_KINDS
 from qifu.messaging.segments import SegmentError, read_list
 
 RUN_SEND = "messaging.run_send"
-PROVIDER_CHANNELS = ("sms", "wechat")  # need the provider's template id
+# SMS goes only by a template the provider approved; WeChat sends a template message when the
+# template has the provider's id, else a customer-service text message (客服消息)
+PROVIDER_CHANNELS = ("sms",)
 MAX_SCHEDULE_AHEAD = timedelta(days=90)
 TRANSITIONS = {
     Send.Status.SCHEDULED: {Send.Status.RUNNING, Send.Status.CANCELLED},
@@ -78,9 +80,7 @@ def _validate_template(
                 variables=sorted(undeclared),
             )
     if channel in PROVIDER_CHANNELS and not provider_template_id:
-        raise _bad(
-            "provider_template_required", "短信和微信模板必须填写服务商模板编号（阿里云模板 CODE / 微信模板 ID）"
-        )
+        raise _bad("provider_template_required", "短信模板必须填写服务商模板编号（阿里云短信模板 CODE）")
 
 
 @transaction.atomic
@@ -289,15 +289,6 @@ def _check_segment(segment: dict, upload: StoredFile | None, sender_reach: dict 
                 f"镇街「{'、'.join(t.name for t in outside)}」不在您的管辖范围内", town_ids=[t.pk for t in outside]
             )
         clean["town_ids"] = ids
-    elif kind == "tag":
-        from qifu.messaging.segments import TAG_RESOLVERS
-
-        tags = [str(t).strip() for t in segment.get("tags") or [] if str(t).strip()]
-        if not tags:
-            raise _bad("bad_segment", "请选择企业标签")
-        if not TAG_RESOLVERS:
-            raise _bad("tags_unavailable", "企业标签功能尚未启用，请改用行业、镇街或名单")
-        clean["tags"] = tags
     elif kind == "role":
         from qifu.access.models import Role
 
@@ -359,7 +350,7 @@ def create_send(
             raise _bad("no_content", "请选择模板或填写消息内容")
         provider = set(channels) & set(PROVIDER_CHANNELS)
         if provider:
-            raise _bad("template_required", "短信和微信只能按服务商审核过的模板发送，请选择模板")
+            raise _bad("template_required", "短信只能按服务商审核过的模板发送，请选择模板")
         try:
             used = events.placeholders(text)
         except ValueError as exc:

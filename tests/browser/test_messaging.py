@@ -31,7 +31,7 @@ def test_send_from_console_and_read_in_my_messages(live_server, cast, browser):
     page.get_by_test_id("new-send").click()
     dialog = page.get_by_test_id("send-dialog")
     dialog.get_by_placeholder("例如：2026 年度高企认定申报通知").fill("年报提醒")
-    dialog.get_by_text("自定义内容（仅站内信、邮件）").click()
+    dialog.get_by_text("自定义内容（站内信、微信、邮件）").click()
     dialog.get_by_placeholder("可用 {recipient_name} 等变量").fill("{recipient_name}您好，请在6月30日前完成年报。")
     page.get_by_test_id("submit-send").click()
     table = page.get_by_test_id("send-table")

@@ -5,7 +5,7 @@ channel            ``QIFU_MSG_<CHANNEL>_BACKEND``   backends
 =================  ==============================  ===================================
 inapp              (always in-site)                 —
 sms                ``QIFU_MSG_SMS_BACKEND``          ``console`` (default), ``aliyun``
-wechat             ``QIFU_MSG_WECHAT_BACKEND``       ``console`` (default), ``mp`` (公众号模板消息)
+wechat             ``QIFU_MSG_WECHAT_BACKEND``       ``console`` (default), ``mp`` (公众号模板消息 / 客服消息)
 email              ``QIFU_MSG_EMAIL_BACKEND``        ``console`` (default), ``django`` (Django mail backend)
 =================  ==============================  ===================================
 """
@@ -35,9 +35,9 @@ def _build(channel: str, backend: str) -> Channel:
 
         return AliyunSmsChannel.from_env()
     if channel == "wechat" and backend == "mp":
-        from qifu.messaging.channels.wechat_mp import WechatTemplateChannel
+        from qifu.messaging.channels.wechat_mp import WechatMpChannel
 
-        return WechatTemplateChannel.from_env()
+        return WechatMpChannel.from_env()
     if channel == "email" and backend == "django":
         from qifu.messaging.channels.email import DjangoMailChannel
 

@@ -177,7 +177,7 @@ class FakeAliyunSms(_Server):
 
 
 class FakeWechat(_Server):
-    """cgi-bin/token and cgi-bin/message/template/send with errcodes; de-duplicates client_msg_id."""
+    """cgi-bin/token, message/template/send (de-duplicates client_msg_id) and message/custom/send, with errcodes."""
 
     def __init__(self, appid="wx-test", secret="wx-secret"):
         super().__init__()
@@ -189,6 +189,8 @@ class FakeWechat(_Server):
         self.errors: dict[str, list[int]] = {}  # openid -> errcodes to answer in order
         self.templates = {"TPL-REVIEW"}
         self.seen_client_ids: set[tuple[str, str]] = set()
+        self.custom_sent: list[dict] = []  # accepted customer-service messages
+        self.inactive: set[str] = set()  # openids that have not interacted within 48 hours
 
     def expire_tokens(self):
         with self.lock:
@@ -226,4 +228,29 @@ class FakeWechat(_Server):
                 self.sent.append(data)
                 msgid = 200000 + len(self.sent)
             return 200, {"errcode": 0, "errmsg": "ok", "msgid": msgid}
+        if path == "/cgi-bin/message/custom/send" and method == "POST":
+            return self.custom_send(query, json.loads(body or b"{}"))
         return 404, {"errcode": 40066, "errmsg": "invalid url"}
+
+    def custom_send(self, query, data):
+        with self.lock:
+            if query.get("access_token") not in self.tokens:
+                return 200, {"errcode": 42001, "errmsg": "access_token expired"}
+            openid = data.get("touser", "")
+            queue = self.errors.get(openid)
+            if queue:
+                code = queue.pop(0)
+                return 200, {"errcode": code, "errmsg": f"fake error {code}"}
+            if data.get("msgtype") != "text":
+                return 200, {"errcode": 40008, "errmsg": "invalid message type"}
+            content = (data.get("text") or {}).get("content", "")
+            if not content:
+                return 200, {"errcode": 44004, "errmsg": "empty content"}
+            if len(content.encode()) > 2048:
+                return 200, {"errcode": 45002, "errmsg": "content size out of limit"}
+            if not openid.startswith("o"):
+                return 200, {"errcode": 40003, "errmsg": "invalid openid"}
+            if openid in self.inactive:
+                return 200, {"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"}
+            self.custom_sent.append(data)
+        return 200, {"errcode": 0, "errmsg": "ok"}

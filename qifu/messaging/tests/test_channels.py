@@ -220,3 +220,81 @@ def test_receipts_upgrade_sent_sms_to_delivered_or_failed(aliyun, cast, in_tenan
     states = dict(Delivery.objects.values_list("user_id", "state"))
     assert states == {cast.staff_a.pk: "delivered", cast.staff_b.pk: "failed"}
     assert Delivery.objects.get(user=cast.staff_b).provider_code == "MOBILE_NOT_ON_SERVICE"
+
+
+def test_wechat_text_without_a_template_goes_as_customer_service_message(wechat, monkeypatch):
+    monkeypatch.setenv("QIFU_MSG_WECHAT_LINK_BASE", "https://qifu.example.gov.cn/")
+    channel = channels.get("wechat")
+    message = Outgoing(channel="wechat", to="oUser1", text="您的申请已受理", link="/marketplace/applications/7")
+    result = channel.send(message)
+    assert result.ok and wechat.sent == []
+    assert wechat.custom_sent == [
+        {
+            "touser": "oUser1",
+            "msgtype": "text",
+            "text": {"content": "您的申请已受理\nhttps://qifu.example.gov.cn/marketplace/applications/7"},
+        }
+    ]
+    # a template message gets the absolute link too; without a link base a site path is left out
+    with_link = wx()
+    with_link.link = "/policies/7"
+    assert channel.send(with_link).ok
+    assert wechat.sent[0]["url"] == "https://qifu.example.gov.cn/policies/7"
+    monkeypatch.delenv("QIFU_MSG_WECHAT_LINK_BASE")
+    with_link.reference = "2"
+    assert channels.get("wechat").send(with_link).ok and "url" not in wechat.sent[1]
+
+
+def test_wechat_customer_service_errors(wechat):
+    wechat.inactive.add("oQuiet")
+    channel = channels.get("wechat")
+    quiet = channel.send(Outgoing(channel="wechat", to="oQuiet", text="hi"))
+    assert not quiet.ok and quiet.code == "45015" and not quiet.retryable and "48 小时" in quiet.reason
+    bad = channel.send(Outgoing(channel="wechat", to="nobody", text="hi"))
+    assert not bad.ok and bad.code == "40003"
+    wechat.expire_tokens()
+    assert channel.send(Outgoing(channel="wechat", to="oUser1", text="hi")).ok  # token refreshed once
+    assert wechat.token_requests == 2
+
+
+def test_free_text_send_reaches_wechat_followers(cast, api, wechat, django_capture_on_commit_callbacks):
+    from qifu.core import tenancy
+    from qifu.messaging.models import Delivery
+    from qifu.messaging.services import set_address
+
+    with tenancy.tenant_scope(cast.tenant):
+        set_address(cast.staff_a, "wechat", "oStaffA")
+        set_address(cast.staff_b, "wechat", "oStaffB")
+    wechat.inactive.add("oStaffB")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(cast.tenant_admin).post(
+            "messaging/sends",
+            {
+                "title": "t",
+                "channels": ["wechat"],
+                "segment": {"kind": "role", "role": "district_staff"},
+                "text": "{recipient_name}，明天上午开会",
+            },
+        )
+    assert response.status_code == 201, response.json()
+    assert [m["text"]["content"] for m in wechat.custom_sent] == ["A 街道经办，明天上午开会"]
+    with tenancy.tenant_scope(cast.tenant):
+        states = dict(Delivery.objects.values_list("address", "state"))
+        assert states == {"oStaffA": "sent", "oStaffB": "failed"}
+        assert "48 小时" in Delivery.objects.get(address="oStaffB").reason
+
+
+def test_sms_still_needs_a_provider_template(cast, api):
+    response = api(cast.tenant_admin).post(
+        "messaging/sends",
+        {"title": "t", "channels": ["sms"], "segment": {"kind": "all_enterprises"}, "text": "x"},
+    )
+    assert response.status_code == 422 and response.json()["code"] == "messaging.template_required"
+
+
+def test_the_tag_segment_is_gone(cast, api):
+    response = api(cast.tenant_admin).post(
+        "messaging/sends",
+        {"title": "t", "channels": ["inapp"], "segment": {"kind": "tag", "tags": ["专精特新"]}, "text": "x"},
+    )
+    assert response.status_code == 422

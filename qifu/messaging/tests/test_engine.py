@@ -27,22 +27,40 @@ def _send(**fields) -> Send:
     return Send.objects.create(**{**defaults, **fields})
 
 
-def test_rate_limiter_spaces_calls_without_real_time(monkeypatch):
-    clock = {"now": 100.0}
-    slept = []
+@pytest.fixture
+def fake_time(monkeypatch):
+    """The rate limiter's clock and sleep: sleeping moves the clock, nothing waits for real."""
+    clock = {"now": 1000.0}
+    slept: list[float] = []
 
     def sleep(seconds):
         slept.append(seconds)
         clock["now"] += seconds
 
-    monkeypatch.setattr(engine.time, "monotonic", lambda: clock["now"])
-    monkeypatch.setattr(engine.time, "sleep", sleep)
-    limiter = engine.RateLimiter(2.0)  # two per second, bucket starts full
-    for _ in range(6):
+    monkeypatch.setattr(engine, "_clock", lambda: clock["now"])
+    monkeypatch.setattr(engine, "_sleep", sleep)
+    return clock, slept
+
+
+def test_rate_limit_is_shared_by_every_process(fake_time):
+    clock, slept = fake_time
+    # two worker processes (two limiter objects) on one cache: together at most two a second
+    first, second = engine.RateLimiter("sms", 2.0), engine.RateLimiter("sms", 2.0)
+    moments = []
+    for limiter in [first, second] * 3:
         limiter.wait()
-    # two free tokens, then one every half second
+        moments.append(clock["now"])
+    assert moments == [1000.0, 1000.0, 1001.0, 1001.0, 1002.0, 1002.0]
     assert sum(slept) == pytest.approx(2.0)
-    assert engine.RateLimiter(0).wait() is None  # 0 = unlimited
+    assert engine.RateLimiter("sms", 0).acquire() is True  # 0 = unlimited
+
+
+def test_rate_limit_below_one_per_second_and_timeout(fake_time):
+    clock, slept = fake_time
+    slow = engine.RateLimiter("email", 0.1)  # one message per ten seconds
+    assert slow.acquire(timeout=5) is True
+    assert slow.acquire(timeout=5) is False and slept == []  # the next window opens in 10 s
+    assert slow.acquire() is True and clock["now"] == 1010.0
 
 
 def test_segment_by_industry_prefix_and_town(cast, in_tenant):

@@ -117,3 +117,19 @@ def test_notify_carries_a_same_site_link_only(cast, in_tenant):
     notify(TEST_EVENT, [cast.staff_b], {"product": "p", "enterprise": "e"}, link="javascript:alert(1)")
     links = dict(Message.objects.values_list("user_id", "link"))
     assert links == {cast.staff_a.pk: "/marketplace/applications/7", cast.staff_b.pk: ""}
+
+
+def test_verification_sms_obeys_the_sms_rate_limit(cast, in_tenant, monkeypatch):
+    from qifu.messaging import delivery as engine
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(engine, "_clock", lambda: clock["now"])
+    monkeypatch.setattr(engine, "_sleep", lambda seconds: clock.__setitem__("now", clock["now"] + seconds))
+    monkeypatch.setenv("QIFU_MSG_RATE_SMS", "0.1")  # one SMS per ten seconds, across processes
+    send_verification_sms(cast.staff_a.phone, "111111", "登录")
+    with pytest.raises(ApiError) as refused:
+        send_verification_sms(cast.staff_b.phone, "222222", "登录")
+    assert refused.value.status == 429 and refused.value.code == "messaging.sms_throttled"
+    assert [m["to"] for m in console.SENT] == [cast.staff_a.phone]
+    failed = Send.objects.filter(kind=Send.Kind.VERIFICATION, status=Send.Status.FAILED).get()
+    assert failed.deliveries.get().provider_code == "throttled"

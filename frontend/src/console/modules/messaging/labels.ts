@@ -29,7 +29,6 @@ export const SEGMENT_KINDS: Record<string, string> = {
   all_enterprises: '全部企业',
   industry: '按行业',
   town: '按镇街',
-  tag: '按企业标签',
   role: '按角色',
   users: '指定用户',
   phones: '上传手机号名单',
@@ -53,7 +52,7 @@ export const channelsLabel = (codes: readonly string[]) => codes.map(channelLabe
 export function segmentLabel(segment: Record<string, unknown>): string {
   const kind = String(segment.kind ?? '')
   const base = SEGMENT_KINDS[kind] ?? kind
-  const values = (segment.codes ?? segment.town_ids ?? segment.tags ?? segment.user_ids ?? segment.values) as unknown[] | undefined
+  const values = (segment.codes ?? segment.town_ids ?? segment.user_ids ?? segment.values) as unknown[] | undefined
   if (segment.role) return `${base}：${segment.role}`
   return values && values.length ? `${base}（${values.length} 项）` : base
 }
