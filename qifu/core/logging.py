@@ -10,8 +10,16 @@ from qifu.core import requestinfo
 
 
 class RequestIdFilter(logging.Filter):
+    """Adds ``request_id``: from the request being handled, else from the record's own request.
+
+    Django logs a request's 4xx/5xx line ("django.request") after the middleware chain has
+    returned, when the current request context is already gone; the record carries the request."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = requestinfo.get().request_id
+        request_id = requestinfo.get().request_id
+        if request_id == "-":
+            request_id = getattr(getattr(record, "request", None), "request_id", None) or "-"
+        record.request_id = request_id
         return True
 
 

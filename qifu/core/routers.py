@@ -25,11 +25,12 @@ from django.apps import apps
 from django.core.exceptions import AppRegistryNotReady
 from django.http import HttpRequest
 from ninja import Router
+from ninja.operation import PathView
 from ninja.utils import check_csrf
 
 from qifu.core import fieldrules, permissions
 from qifu.core.context import SCOPE_KINDS, RequestContext
-from qifu.core.errors import ApiError, Forbidden
+from qifu.core.errors import ApiError, Forbidden, error_response
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -193,6 +194,26 @@ def _check_readonly(ctx, model_label, object_label, id_params, kwargs) -> None:
         )
 
 
+class QifuPathView(PathView):
+    """A path's operations; a method none of them takes gets the JSON error shape (405), not plain text."""
+
+    def _not_allowed(self):
+        allowed = sorted({method for op in self.operations for method in op.methods})
+        response = error_response(
+            405,
+            "request.method_not_allowed",
+            f"该接口不支持此请求方法，可用的方法：{'、'.join(allowed)}",
+            {"allowed": allowed},
+        )
+        response["Allow"] = ", ".join(allowed)
+        return response
+
+    def clone(self) -> QifuPathView:  # ninja clones each path's view when the router is mounted
+        cloned = super().clone()
+        cloned.__class__ = QifuPathView
+        return cloned
+
+
 class QifuRouter(Router):
     """A ninja Router whose operations must declare a permission and carry a capability tag."""
 
@@ -201,6 +222,12 @@ class QifuRouter(Router):
             raise ValueError(f"unknown capability tag {tag!r}; add it to CAPABILITY_TAGS")
         super().__init__(tags=[tag], **kwargs)
         self.capability = tag
+
+    def add_api_operation(self, path: str, *args: Any, **kwargs: Any) -> None:
+        # The same normalisation ninja applies before it files the operation under its path.
+        key = re.sub(r"\{uuid:(\w+)\}", r"{uuidstr:\1}", path, flags=re.IGNORECASE)
+        self.path_operations.setdefault(key, QifuPathView())
+        super().add_api_operation(path, *args, **kwargs)
 
     def api_operation(  # type: ignore[override]
         self,
