@@ -18,7 +18,7 @@ from django.db import transaction
 from django.http import FileResponse
 from django.utils import timezone
 
-from qifu.core import audit
+from qifu.core import audit, tenancy
 from qifu.core.errors import ApiError
 from qifu.core.files_models import StoredFile
 
@@ -68,7 +68,9 @@ def save_upload(
         allowed_text = "、".join(KIND_LABELS[k] for k in allowed)
         raise ApiError("file.bad_type", f"文件类型不支持：仅接受 {allowed_text}（按文件内容识别）", status=415)
     ext, content_type, _ = KINDS[kind]
-    name = f"{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+    # Under the tenant's own directory: a name unique within the tenant is unique in the storage
+    # (the row's constraint is per tenant, so the data can be distributed by tenant).
+    name = f"t{tenancy.current_tenant().pk}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
     stored_name = default_storage.save(name, ContentFile(data))
     # Bytes are written before the row, so a row never points at nothing. If the row cannot be
     # written the bytes go too; a caller whose own step after this can fail deletes
