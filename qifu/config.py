@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 ENVIRONMENTS = ("development", "test", "production")
+METRICS_ALLOW_DEFAULT = ("127.0.0.0/8", "::1/128")  # /metrics answers local scrapes only unless told otherwise
 
 
 @dataclass
@@ -38,6 +39,8 @@ class Config:
     audit_retention_days: int
     export_max_rows: int
     trusted_proxy_hops: int = 0
+    metrics_allow: list[str] = field(default_factory=lambda: list(METRICS_ALLOW_DEFAULT))
+    metrics_token: str = ""
     errors: list[str] = field(default_factory=list)
 
 
@@ -89,6 +92,18 @@ def parse_field_keys(raw: str) -> list:
                 f"{where} is not a Fernet key (44 characters of url-safe base64 encoding 32 bytes)"
             ) from None
     return result
+
+
+def _networks(name: str, default: tuple[str, ...], errors: list[str]) -> list[str]:
+    import ipaddress
+
+    values = _list(name, list(default))
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            errors.append(f"{name}: {value!r} is not an IP address or network (e.g. 10.0.0.0/8)")
+    return values
 
 
 def load() -> Config:
@@ -167,8 +182,12 @@ def load() -> Config:
         audit_retention_days=_int("QIFU_AUDIT_RETENTION_DAYS", 365, errors, minimum=180),
         export_max_rows=_int("QIFU_EXPORT_MAX_ROWS", 50_000, errors, minimum=1),
         trusted_proxy_hops=_int("QIFU_TRUSTED_PROXY_HOPS", 0, errors, minimum=0),
+        metrics_allow=_networks("QIFU_METRICS_ALLOW", METRICS_ALLOW_DEFAULT, errors),
+        metrics_token=os.environ.get("QIFU_METRICS_TOKEN", "").strip(),
         errors=errors,
     )
+    if config.metrics_token and len(config.metrics_token) < 24:
+        errors.append("QIFU_METRICS_TOKEN: at least 24 characters when set (a random bearer token)")
     if production and config.debug:
         errors.append("QIFU_DEBUG: must be false in production")
     if errors:

@@ -162,6 +162,8 @@ QIFU_AUDIT_RETENTION_DAYS = CONFIG.audit_retention_days
 QIFU_EXPORT_MAX_ROWS = CONFIG.export_max_rows
 # Reverse proxies in front of the web process that append to X-Forwarded-For (0 = none: REMOTE_ADDR).
 QIFU_TRUSTED_PROXY_HOPS = CONFIG.trusted_proxy_hops
+QIFU_METRICS_ALLOW = CONFIG.metrics_allow
+QIFU_METRICS_TOKEN = CONFIG.metrics_token
 
 # --- i18n ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -22,7 +22,7 @@ from typing import Any
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
-from qifu.core import metrics, requestinfo, tenancy
+from qifu.core import requestinfo, tenancy
 from qifu.core.jobs_models import JobRun
 
 
@@ -60,12 +60,10 @@ def _run(name: str, func, tenant_id: int | None, kwargs: dict, task=None) -> Any
         final = task is None or not task.retries
         run.status = JobRun.Status.FAILED if final else JobRun.Status.RETRYING
         run.error = f"{exc.__class__.__name__}: {exc}\n{traceback.format_exc()[-4000:]}"
-        metrics.observe_task(name, "failed" if final else "retrying")
         raise
     else:
         run.status = JobRun.Status.SUCCESS
         run.output = "" if result is None else str(result)[:4000]
-        metrics.observe_task(name, "success")
         return result
     finally:
         run.finished_at = timezone.now()

@@ -14,7 +14,14 @@ PROD = {
 
 
 def _env(monkeypatch, values):
-    for key in [*PROD, "QIFU_MAX_BODY_BYTES", "QIFU_DEBUG", "QIFU_LOG_FORMAT"]:
+    for key in [
+        *PROD,
+        "QIFU_MAX_BODY_BYTES",
+        "QIFU_DEBUG",
+        "QIFU_LOG_FORMAT",
+        "QIFU_METRICS_ALLOW",
+        "QIFU_METRICS_TOKEN",
+    ]:
         monkeypatch.delenv(key, raising=False)
     for key, value in values.items():
         monkeypatch.setenv(key, value)
@@ -84,6 +91,19 @@ def test_field_key_format_is_checked_at_start_up(monkeypatch, value, message):
 def test_several_field_keys_for_rotation_load(monkeypatch):
     _env(monkeypatch, {**PROD, "QIFU_FIELD_KEY": f" {PROD['QIFU_FIELD_KEY']} , {PROD['QIFU_FIELD_KEY']}"})
     assert config.load().field_key
+
+
+def test_metrics_access_settings_are_checked(monkeypatch):
+    _env(monkeypatch, {"QIFU_METRICS_ALLOW": "10.0.0.0/8,not-a-network", "QIFU_METRICS_TOKEN": "short"})
+    with pytest.raises(ImproperlyConfigured) as err:
+        config.load()
+    lines = [ln.strip() for ln in str(err.value).splitlines()[1:]]
+    assert lines == [
+        "QIFU_METRICS_ALLOW: 'not-a-network' is not an IP address or network (e.g. 10.0.0.0/8)",
+        "QIFU_METRICS_TOKEN: at least 24 characters when set (a random bearer token)",
+    ]
+    _env(monkeypatch, {})
+    assert config.load().metrics_allow == ["127.0.0.0/8", "::1/128"]
 
 
 def test_development_needs_nothing(monkeypatch):
