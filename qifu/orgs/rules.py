@@ -7,6 +7,8 @@ before saving, inside their transaction, so a refused change leaves nothing behi
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from qifu.core.errors import RuleViolation
 from qifu.orgs.models import Organisation
 
@@ -145,9 +147,17 @@ def check(org: Organisation, *, served: list[Organisation] | None = None) -> Non
     check_unique_name(org, bg)
 
 
+def _lock_business_group(bg: Organisation) -> None:
+    """Hold the business group's row until the transaction ends: two writers checking the same name
+    in one group run one after the other, so both cannot find it free (a race the check alone loses)."""
+    if bg.pk and transaction.get_connection().in_atomic_block:
+        list(Organisation.objects.select_for_update().filter(pk=bg.pk).values_list("pk", flat=True))
+
+
 def check_unique_name(org: Organisation, bg: Organisation | None) -> None:
     if bg is None:
         return
+    _lock_business_group(bg)
     clash = Organisation.objects.filter(path__startswith=bg.path, name=org.name)
     if org.kind == K.BUSINESS_GROUP and org.pk is None:
         clash = Organisation.objects.none()
@@ -161,6 +171,7 @@ def check_subtree_names(org: Organisation, new_bg: Organisation | None) -> None:
     """Moving a subtree into a business group: none of its names may already be used there."""
     if new_bg is None:
         return
+    _lock_business_group(new_bg)
     names = list(Organisation.objects.filter(path__startswith=org.path).values_list("name", flat=True))
     clash = (
         Organisation.objects.filter(path__startswith=new_bg.path, name__in=names)

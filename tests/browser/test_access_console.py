@@ -61,3 +61,28 @@ def test_staff_menu_has_no_admin_pages(live_server, cast, page):
     expect(page.locator(".el-menu-item", has_text="企业库")).to_be_visible()
     expect(page.locator(".el-menu-item", has_text="角色管理")).to_have_count(0)
     expect(page.locator(".el-menu-item", has_text="操作日志")).to_have_count(0)
+
+
+def test_admin_creates_and_edits_a_ledger_with_its_currency(live_server, cast, page):
+    from playwright.sync_api import expect
+
+    from qifu.core import tenancy
+    from qifu.orgs.models import Ledger
+
+    _login(page, live_server, cast.tenant_admin.username, cast.password)
+    page.locator(".el-menu-item", has_text="组织机构").click()
+    page.get_by_test_id("ledger-add").click()
+    page.get_by_test_id("ledger-name").fill("美元账簿")
+    page.get_by_test_id("ledger-currency").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="USD").click()
+    page.get_by_test_id("ledger-save").click()
+    table = page.get_by_test_id("ledger-table")
+    expect(table.locator("tr", has_text="美元账簿")).to_contain_text("USD")
+
+    table.locator("tr", has_text="美元账簿").get_by_role("button", name="编辑").click()
+    page.get_by_test_id("ledger-currency").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="EUR").click()
+    page.get_by_test_id("ledger-save").click()
+    expect(table.locator("tr", has_text="美元账簿")).to_contain_text("EUR")
+    with tenancy.tenant_scope(cast.tenant):
+        assert Ledger.objects.get(name="美元账簿").currency == "EUR"

@@ -94,6 +94,7 @@ export const moveOrganisation = (id: number, parentId: number) =>
 export const deleteOrganisation = (id: number) => api.delete(`${A}/organisations/${id}`)
 export const listLedgers = () => api.get<Ledger[]>(`${A}/ledgers`)
 export const createLedger = (body: Omit<Ledger, 'id'>) => api.post<Ledger>(`${A}/ledgers`, body)
+export const updateLedger = (id: number, body: Omit<Ledger, 'id'>) => api.put<Ledger>(`${A}/ledgers/${id}`, body)
 
 export const listUsers = (query: { q?: string; page: number; size: number }) => api.get<Page<UserRow>>(`${A}/users`, query)
 export const assignRole = (userId: number, body: { organisation_id: number; role_id: number }) =>
