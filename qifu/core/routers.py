@@ -78,9 +78,11 @@ class OperationAuth:
 
     def __call__(self, request: HttpRequest) -> RequestContext | None:
         ctx = context_for(request, self.permission)
-        if request.method in UNSAFE_METHODS and getattr(request, "session", None) is not None:
-            if request.COOKIES.get("qifu_session") and check_csrf(request) is not None:
-                raise ApiError("auth.csrf", "页面已过期或请求来源不可信，请刷新页面后重试", status=403)
+        # Every unsafe request, signed in or not: without a session a forged cross-site POST would
+        # still sign the victim in to the attacker's account (login CSRF) or register in their name.
+        # The pages set the CSRF cookie when they load; scripts call GET /api/v1/auth/csrf first.
+        if request.method in UNSAFE_METHODS and check_csrf(request) is not None:
+            raise ApiError("auth.csrf", "页面已过期或请求来源不可信，请刷新页面后重试", status=403)
         if self.permission == permissions.PUBLIC:
             return ctx
         if not ctx.is_authenticated:
