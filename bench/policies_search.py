@@ -1,7 +1,7 @@
 """Policy search at 100,000 policies on PostgreSQL: indexing throughput and query latency.
 
 1. Generates N policies (default 100,000) from the demo templates with varied years, levels,
-   departments and bodies, bulk-inserted, then indexes them through ``qifu.core.search``
+   departments and bodies (composed per policy like the demo's), bulk-inserted, then indexes them through ``qifu.core.search``
    (jieba segmentation + tsvector upsert) and prints documents per second.
 2. Replays realistic queries (keywords, keywords + filters, filters only) through the real
    API (GET /api/v1/policies via Django's test client: middleware, tenant, permission,
@@ -9,6 +9,10 @@
    from each request's scheduled start, so queueing counts. Prints p50, p95, p99 and max.
 
     .venv/bin/python bench/policies_search.py [--policies 100000] [--rate 5] [--reuse] [--seconds 30]
+        [--database qifu_polbench] [--explain]
+
+``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of the search SQL of a few queries before the
+load phase. Redis for the run: ``QIFU_BENCH_POL_REDIS`` (default db 14).
 """
 
 from __future__ import annotations
@@ -55,21 +59,24 @@ def generate(count: int, rng: random.Random, tenant, tags: list) -> int:
     from datetime import date, timedelta
     from decimal import Decimal
 
-    from qifu.policies import demo
+    from qifu.policies import demo, selectors
     from qifu.policies.models import Policy
 
     levels = ["national", "provincial", "city", "district"]
     batch, created = [], 0
     through = Policy.tags.through
     today = date.today()
+    lines = [selectors.condition_lines(t[6]) for t in demo.TEMPLATES]
     for n in range(count):
-        _name, patterns, support, _tags, amount, _ind, rule, summary = demo.TEMPLATES[n % len(demo.TEMPLATES)]
+        template = demo.TEMPLATES[n % len(demo.TEMPLATES)]
+        _name, patterns, support, _tags, amount, _ind, rule, summary = template
         level = rng.choice(levels)
         department, abbr = rng.choice(demo.DEPARTMENTS[level])
         published = today - timedelta(days=rng.randint(0, 3650))
         title = rng.choice(patterns).format(y=published.year, lw=demo.LEVEL_WORD[level])
-        standard = f"符合条件的企业最高可获得{amount[1] if amount else 0}万元支持。"
         open_days = rng.choice([None, 60, 180])
+        apply_start = published if open_days else None
+        apply_end = published + timedelta(days=open_days) if open_days else None
         batch.append(
             Policy(
                 tenant=tenant,
@@ -78,13 +85,22 @@ def generate(count: int, rng: random.Random, tenant, tags: list) -> int:
                 level=level,
                 department=department,
                 publish_date=published,
-                apply_start=published if open_days else None,
-                apply_end=published + timedelta(days=open_days) if open_days else None,
+                apply_start=apply_start,
+                apply_end=apply_end,
                 support_type=support,
                 amount_min=Decimal(str(amount[0])) if amount else None,
                 amount_max=Decimal(str(amount[1])) if amount else None,
                 summary=summary,
-                body=demo.BODY.format(summary=summary, standard=standard, department=department),
+                body=demo.compose_body(
+                    template,
+                    level=level,
+                    department=department,
+                    published=published,
+                    apply_start=apply_start,
+                    apply_end=apply_end,
+                    condition_lines=lines[n % len(demo.TEMPLATES)],
+                    rng=rng,
+                ),
                 conditions=rule,
                 status="published",
             )
@@ -107,6 +123,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=5.0, help="queries per second (fixed arrival rate)")
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--database", default="qifu_polbench", help="PostgreSQL database to (re)create and use")
+    parser.add_argument("--explain", action="store_true", help="print query plans of a few searches first")
     parser.add_argument(
         "--reuse", action="store_true", help="keep the generated database of a previous run (query phase only)"
     )
@@ -116,7 +134,7 @@ def main() -> int:
         print(f"policies_search: skipped — {problem}")
         return 0
     data_dir = tempfile.mkdtemp(prefix="qifu-pol-bench-")
-    env = production_env(ensure_database("qifu_polbench", fresh=not args.reuse), data_dir)
+    env = production_env(ensure_database(args.database, fresh=not args.reuse), data_dir)
     env["QIFU_REDIS_URL"] = os.environ.get("QIFU_BENCH_POL_REDIS", "redis://127.0.0.1:6379/14")
     manage(env, "migrate", "--noinput", "-v", "0")
     os.environ.update(env)
@@ -172,6 +190,27 @@ def build(args, rng) -> int:
     return created
 
 
+def explain(client) -> None:
+    """Where one request's time goes: SQL against the rest, and the plans of its slowest statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for query in [*QUERIES[:3], QUERIES[6], QUERIES[12]]:
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            client.get("/api/v1/policies", query)
+            total = (time.perf_counter() - started) * 1000
+        timed = sorted(captured.captured_queries, key=lambda q: float(q["time"]), reverse=True)
+        sql_ms = sum(float(q["time"]) for q in timed) * 1000
+        print(f"\n== {query}: {total:.1f} ms in all, {len(timed)} statements, {sql_ms:.1f} ms in SQL")
+        for statement in timed[:2]:
+            print(f"-- {float(statement['time']) * 1000:.1f} ms: {statement['sql'][:300]}")
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement["sql"])
+                print("\n".join(row[0] for row in cursor.fetchall()))
+    print()
+
+
 def query_phase(args, created: int) -> None:
     from django.db import connection
     from django.test import Client
@@ -179,7 +218,7 @@ def query_phase(args, created: int) -> None:
     with connection.cursor() as cursor:
         # PostgreSQL's JIT compiles plans of these short queries for longer than they run
         # (measured: ~80 ms of a 150 ms search); OLTP deployments turn it off. Say so in the output.
-        cursor.execute("ALTER DATABASE qifu_polbench SET jit = off")
+        cursor.execute(f'ALTER DATABASE "{args.database}" SET jit = off')
         # what autovacuum does after a bulk load: statistics and the visibility map (index-only scans)
         cursor.execute("VACUUM ANALYZE policies_policy")
         cursor.execute("VACUUM ANALYZE search_policies")
@@ -192,6 +231,8 @@ def query_phase(args, created: int) -> None:
         if response.status_code != 200:
             raise SystemExit(f"query failed: {response.status_code} {response.content[:300]!r}")
     hits = {q.get("q", str(q)): client.get("/api/v1/policies", q).json()["total"] for q in QUERIES}
+    if args.explain:
+        explain(client)
 
     # service time: one query at a time, no queueing
     service: list[float] = []

@@ -27,8 +27,17 @@ highlighting are done on the original text with ``search.snippet(text, terms)``.
 
 Storage is a side table ``search_<name>`` keyed by the object's id and carrying the
 tenant id, so an index never leaks rows of another tenant: ``filter`` always restricts
-to the active tenant scope. Query text never reaches SQL or the FTS5 query language
-unescaped: terms are segmented, reduced to word characters, and quoted.
+to the active tenant scope.
+
+Ranking on a few weights only (``rank_weights=("A", "B")``): every field still *matches*, but
+only fields of those weights count for relevance — long bodies then filter without being
+ranked. On PostgreSQL the ranked part is a small generated column (``rank_document =
+ts_filter(document, …)``, added by the ``AddSearchRankVector`` migration operation), so ranking
+thousands of matches no longer reads every large, TOASTed document; SQLite's bm25 gives the
+other fields weight 0. Matches with equal rank come newest first.
+
+Query text never reaches SQL or the FTS5 query language unescaped: terms are segmented,
+reduced to word characters, and quoted.
 """
 
 from __future__ import annotations
@@ -136,6 +145,7 @@ class SearchIndex:
     model: str  # "app_label.modelname"
     fields: dict[str, str]  # field → weight A–D, in column order
     document: Callable[[Any], dict[str, str]]  # object → {field: plain text}
+    rank_weights: tuple[str, ...] | None = None  # weights that count for ranking; None: all
 
     @property
     def table(self) -> str:
@@ -150,12 +160,24 @@ def register(index: SearchIndex) -> SearchIndex:
         raise ValueError(f"bad search index name {index.name!r}")
     if not index.fields or any(w not in WEIGHTS for w in index.fields.values()):
         raise ValueError("fields must map names to weights A–D")
+    if index.rank_weights is not None and (not index.rank_weights or any(w not in WEIGHTS for w in index.rank_weights)):
+        raise ValueError("rank_weights must be a non-empty subset of A–D")
     REGISTRY[index.name] = index
     return index
 
 
 def _vendor() -> str:
     return connection.vendor
+
+
+def _rank_column(index: SearchIndex) -> str:
+    """The tsvector ranked on PostgreSQL: the small ranked part, or the whole document."""
+    return "rank_document" if index.rank_weights else "document"
+
+
+def _bm25_weights(index: SearchIndex) -> str:
+    ranked = set(index.rank_weights or WEIGHTS)
+    return ", ".join(str(_FTS_WEIGHT[w] if w in ranked else 0.0) for w in index.fields.values())
 
 
 # --------------------------------------------------------------------------- storage (migrations)
@@ -202,6 +224,44 @@ class CreateSearchIndex(Operation):
 
     def describe(self):
         return f"Create full-text search index search_{self.name}"
+
+
+class AddSearchRankVector(Operation):
+    """Migration operation: on PostgreSQL, a stored generated column ``rank_document`` holding
+    only the lexemes of ``weights`` (filled for existing rows at once; kept current by
+    PostgreSQL). Declare the same weights as the index's ``rank_weights``. SQLite: nothing."""
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, name: str, weights: tuple[str, ...] | list[str]):
+        self.name = name
+        self.weights = tuple(weights)
+        if not re.fullmatch(r"[a-z][a-z0-9_]{1,40}", name):
+            raise ValueError(f"bad identifier {name!r}")
+        if not self.weights or any(w not in WEIGHTS for w in self.weights):
+            raise ValueError("weights must be a non-empty subset of A–D")
+
+    def deconstruct(self):
+        return self.__class__.__name__, [self.name, self.weights], {}
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            letters = ",".join(w.lower() for w in self.weights)
+            schema_editor.execute(
+                f'ALTER TABLE "search_{self.name}" ADD COLUMN rank_document tsvector '
+                f"GENERATED ALWAYS AS (ts_filter(document, '{{{letters}}}')) STORED"
+            )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f'ALTER TABLE "search_{self.name}" DROP COLUMN IF EXISTS rank_document')
+
+    def describe(self):
+        return f"Add the ranked part of search_{self.name} ({''.join(self.weights)})"
 
 
 # --------------------------------------------------------------------------- writing
@@ -286,7 +346,7 @@ def filter(index: SearchIndex, queryset: QuerySet, q: str | None) -> QuerySet:
         # A join (not IN + a per-row rank subquery): one pass over the GIN matches, ranked as joined.
         text = " ".join(terms)
         return queryset.extra(  # noqa: S610 — identifiers are checked names; values are parameters
-            select={"search_rank": f"ts_rank(\"{table}\".document, plainto_tsquery('simple', %s))"},
+            select={"search_rank": f"ts_rank(\"{table}\".{_rank_column(index)}, plainto_tsquery('simple', %s))"},
             select_params=[text],
             tables=[table],
             where=[
@@ -297,7 +357,7 @@ def filter(index: SearchIndex, queryset: QuerySet, q: str | None) -> QuerySet:
             params=[tenant.pk, text],
         )
     fts = _fts5_query(terms)
-    weights = ", ".join(str(_FTS_WEIGHT[w]) for w in index.fields.values())
+    weights = _bm25_weights(index)
     matches = RawSQL(f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s AND tenant_id = %s', [fts, tenant.pk])  # noqa: S608, S611
     rank = RawSQL(  # noqa: S611
         f'SELECT -bm25("{table}", 0.0, {weights}) FROM "{table}" '  # noqa: S608
@@ -325,7 +385,7 @@ def ranked_page(index: SearchIndex, queryset: QuerySet, q: str, *, offset: int, 
     text = " ".join(terms)
     inner_sql, inner_params = queryset.order_by().values("pk").query.sql_with_params()
     sql = (
-        f"WITH m AS MATERIALIZED (SELECT object_id, ts_rank(document, plainto_tsquery('simple', %s)) AS rank "  # noqa: S608
+        f"WITH m AS MATERIALIZED (SELECT object_id, ts_rank({_rank_column(index)}, plainto_tsquery('simple', %s)) AS rank "  # noqa: S608
         f"FROM \"{index.table}\" WHERE tenant_id = %s AND document @@ plainto_tsquery('simple', %s)) "
         f"SELECT object_id, count(*) OVER () FROM m WHERE object_id IN ({inner_sql}) "
         "ORDER BY rank DESC, object_id DESC LIMIT %s OFFSET %s"

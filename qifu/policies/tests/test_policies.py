@@ -378,3 +378,21 @@ def test_options_list_the_industries_the_filter_understands(api, cast):
     pharma = next(i for i in industries if i["code"] == "27")
     assert pharma == {"code": "27", "name": "医药制造业", "section": "C"}
     assert codes.index("C") < codes.index("27") < codes.index("D")  # each 大类 follows its 门类
+
+
+def test_only_title_number_and_summary_rank_the_body_only_filters(api, cast, in_tenant):
+    def make(title: str, body: str, summary: str = "面向辖区企业的扶持政策。") -> int:
+        policy = services.create_policy({"title": title, "level": "district", "department": "区科学技术局",
+                                         "summary": summary, "body": body})  # fmt: skip
+        services.submit_policy(policy, cast.staff_a)
+        services.approve_policy(policy, cast.tenant_admin)
+        return policy.pk
+
+    older_many = make("甲区科技创新券管理办法", "<p>" + "孵化器运营补贴。" * 6 + "</p>")
+    newer_once = make("甲区企业研发投入后补助办法", "<p>对孵化器内企业同样适用。</p>")
+    in_title = make("甲区孵化器认定和扶持办法", "<p>具体见附件。</p>")
+    in_summary = make("甲区众创空间奖励办法", "<p>具体见附件。</p>", summary="对新认定的孵化器给予奖励。")
+    result = api(None).get("policies", {"q": "孵化器"}).json()
+    # title (A) before summary (B); body-only matches after them, newest first whatever the count
+    assert [i["id"] for i in result["items"]] == [in_title, in_summary, newer_once, older_many]
+    assert result["total"] == 4
