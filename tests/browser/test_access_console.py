@@ -86,3 +86,16 @@ def test_admin_creates_and_edits_a_ledger_with_its_currency(live_server, cast, p
     expect(table.locator("tr", has_text="美元账簿")).to_contain_text("EUR")
     with tenancy.tenant_scope(cast.tenant):
         assert Ledger.objects.get(name="美元账簿").currency == "EUR"
+
+
+def test_auditor_checks_the_chain_of_their_tenant(live_server, cast, page):
+    from playwright.sync_api import expect
+
+    from qifu.core.audit_models import AuditEntry
+
+    _login(page, live_server, cast.tenant_admin.username, cast.password)
+    page.locator(".el-menu-item", has_text="操作日志").click()
+    page.get_by_test_id("audit-chain").click()
+    result = page.get_by_test_id("audit-chain-result")
+    ours = AuditEntry.objects.filter(tenant=cast.tenant).count()
+    expect(result).to_contain_text(f"日志完整：本租户已校验 {ours} 条")

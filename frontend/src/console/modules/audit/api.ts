@@ -33,6 +33,17 @@ const base = `${API_BASE}/access/audit`
 type Query = Parameters<typeof api.get>[1]
 export const listOperations = (query: object) => api.get<Page<AuditEntry>>(`${base}/operations`, query as Query)
 export const listLogins = (query: object) => api.get<Page<LoginEntry>>(`${base}/logins`, query as Query)
+export interface ChainResult {
+  scope: 'tenant' | 'platform'
+  checked: number
+  newly_checked: number
+  intact: boolean
+  broken_id: number | null
+  reason: string
+  retention_days: number
+}
+/** Verify the hash chain: this tenant's entries (resuming where the last check stopped), or from the start. */
+export const checkChain = (full = false) => api.get<ChainResult>(`${base}/chain`, { full } as Query)
 
 /** The export URL for the current filters (the browser downloads it with the session cookie). */
 export function exportUrl(kind: 'operations' | 'logins', filters: AuditQuery): string {
