@@ -188,7 +188,7 @@ def update_role(
     security_profile: SecurityProfile | None = None,
     field_rules: dict | None = None,
 ) -> Role:
-    role = Role.objects.select_for_update().select_related("security_profile").get(pk=role.pk)
+    role = Role.objects.select_for_update(of=("self",)).select_related("security_profile").get(pk=role.pk)
     before = audit.snapshot(role)
     guard = Guard(ctx)
     _guard_existing(ctx, guard, role, "修改")
@@ -241,7 +241,7 @@ def copy_role(ctx, role: Role, *, code: str, name: str) -> Role:
 @audited_refusal("access.role.delete", target="role")
 @transaction.atomic
 def delete_role(ctx, role: Role) -> None:
-    role = Role.objects.select_for_update().select_related("security_profile").get(pk=role.pk)
+    role = Role.objects.select_for_update(of=("self",)).select_related("security_profile").get(pk=role.pk)
     if role.is_builtin:
         raise RuleViolation("access.builtin_role", "内置角色不能删除")
     holders = RoleAssignment.objects.filter(role=role).count()
