@@ -93,7 +93,9 @@ def test_refusals_are_listed_as_denied(cast, api, auditor, in_tenant):
         code="town_manager", name="镇街管理员", permissions=["access.role.view", "access.role.manage"], data_scope="org"
     )
     assign_role(cast.staff_a, cast.town_a, manager)
-    refused = api(cast.staff_a).post("access/roles", {"code": "sneaky", "name": "越权", "permissions": ["audit.log.view"]})
+    refused = api(cast.staff_a).post(
+        "access/roles", {"code": "sneaky", "name": "越权", "permissions": ["audit.log.view"]}
+    )
     assert refused.status_code == 403
     rows = api(auditor).get("access/audit/operations", {"outcome": "denied"}).json()["items"]
     assert [(r["action"], r["actor_id"]) for r in rows] == [("access.role.create", cast.staff_a.id)]
