@@ -106,6 +106,8 @@ class Policy(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "status", "publish_date"], name="policies_status_date"),
             # Lets ranked search check "published in this tenant" from the index alone (see search.ranked_page).
+            # On PostgreSQL migration 0007 rebuilds it with INCLUDE (level, department, apply_start,
+            # apply_end) so the list's filters and counts are index-only scans too (SQLite has no INCLUDE).
             models.Index(fields=["tenant", "status", "id"], name="policies_tenant_status_id"),
         ]
 

@@ -396,3 +396,19 @@ def test_only_title_number_and_summary_rank_the_body_only_filters(api, cast, in_
     # title (A) before summary (B); body-only matches after them, newest first whatever the count
     assert [i["id"] for i in result["items"]] == [in_title, in_summary, newer_once, older_many]
     assert result["total"] == 4
+
+
+@pytest.mark.postgres
+def test_postgresql_storage_for_fast_lists_and_ranking(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'policies_tenant_status_id'")
+        (definition,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT generation_expression FROM information_schema.columns "
+            "WHERE table_name = 'search_policies' AND column_name = 'rank_document'"
+        )
+        (generated,) = cursor.fetchone()
+    assert "INCLUDE (level, department, apply_start, apply_end)" in definition
+    assert "ts_filter(document" in generated
