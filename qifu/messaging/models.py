@@ -95,6 +95,7 @@ class Send(TenantOwned):
         QUEUED = "queued", "排队中"
         RUNNING = "running", "发送中"
         COMPLETED = "completed", "已完成"
+        PARTIAL = "partial", "部分失败"
         CANCELLED = "cancelled", "已取消"
         FAILED = "failed", "失败"
 
@@ -133,6 +134,10 @@ class Send(TenantOwned):
     reach = models.JSONField(
         "可达范围", null=True, blank=True, help_text='the sender\'s reach: null = whole tenant, {"paths": [...]}'
     )
+    heartbeat_at = models.DateTimeField(
+        "最近进展", null=True, blank=True, help_text="last progress of a worker on this send"
+    )
+    wake_at = models.DateTimeField("下次运行", null=True, blank=True, help_text="when the one pending run is due")
 
     scope_org_field = "organisation"
     scope_owner_field = "created_by"

@@ -10,7 +10,10 @@ scheduled     queued… running              ``tasks.run_send`` at the scheduled
 queued        running                      ``tasks.run_send`` (conditional update)
 scheduled     cancelled                    ``cancel_send`` (conditional update)
 queued        cancelled                    ``cancel_send`` (before a worker picks it up)
-running       completed                    ``tasks.run_send`` when no row is open
+running       completed / partial / failed ``tasks.finish`` when no row is open: failed if every
+                                           delivery failed, partial if some did
+completed…    partial / failed / completed ``tasks.refresh_outcome`` when late SMS receipts
+                                           change the picture
 ============  ===========================  ==========================================
 """
 
@@ -38,7 +41,11 @@ MAX_SCHEDULE_AHEAD = timedelta(days=90)
 TRANSITIONS = {
     Send.Status.SCHEDULED: {Send.Status.RUNNING, Send.Status.CANCELLED},
     Send.Status.QUEUED: {Send.Status.RUNNING, Send.Status.CANCELLED},
-    Send.Status.RUNNING: {Send.Status.COMPLETED, Send.Status.FAILED},
+    Send.Status.RUNNING: {Send.Status.COMPLETED, Send.Status.PARTIAL, Send.Status.FAILED},
+    # receipts arriving after the end can restate it (a sent SMS the carrier failed)
+    Send.Status.COMPLETED: {Send.Status.PARTIAL, Send.Status.FAILED},
+    Send.Status.PARTIAL: {Send.Status.COMPLETED, Send.Status.FAILED},
+    Send.Status.FAILED: {Send.Status.PARTIAL, Send.Status.COMPLETED},
 }
 
 
@@ -398,11 +405,13 @@ def create_send(
         scheduled_at=scheduled_at,
         organisation=organisation,
         reach=sender_reach,
+        wake_at=scheduled_at,  # the one pending run (see qifu.messaging.tasks)
     )
     audit.record("messaging.send.create", send, changes=audit.diff({}, audit.snapshot(send)))
     tenant = tenancy.current_tenant()
     if scheduled_at:
-        transaction.on_commit(lambda: jobs.enqueue(RUN_SEND, tenant, eta=scheduled_at, send_id=send.pk))
+        wake = scheduled_at.isoformat()
+        transaction.on_commit(lambda: jobs.enqueue(RUN_SEND, tenant, eta=scheduled_at, send_id=send.pk, wake=wake))
     else:
         transaction.on_commit(lambda: jobs.enqueue(RUN_SEND, tenant, send_id=send.pk))
     return send

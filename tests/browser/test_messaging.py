@@ -1,5 +1,6 @@
 """Messaging in a real browser: an admin sends a notice from the console, an enterprise user
-reads it in 我的消息 (unread badge, open marks read).
+sees the unread count in the console header and on the H5 消息 tab, and reads it in 我的消息
+(unread badge, open marks read, the header bell follows).
 
 Needs a built front end (``cd frontend && npm run build``) and Debian's Chromium.
 """
@@ -42,6 +43,10 @@ def test_send_from_console_and_read_in_my_messages(live_server, cast, browser):
     owner = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
     page = owner.new_page()
     _login(page, live_server.url, cast.enterprise_owner, cast.password)
+    expect(page.get_by_test_id("header-unread")).to_contain_text("1")
+    # the H5 app shares the session: its 消息 tab carries the count too
+    page.goto(live_server.url + "/h5/messages")
+    expect(page.get_by_test_id("tab-messages")).to_contain_text("1")
     page.goto(live_server.url + "/console/messaging/inbox")
     expect(page.get_by_test_id("unread-badge")).to_contain_text("1")
     inbox = page.get_by_test_id("inbox-table")
@@ -49,4 +54,5 @@ def test_send_from_console_and_read_in_my_messages(live_server, cast, browser):
     expect(page.get_by_role("dialog")).to_contain_text("张三您好，请在6月30日前完成年报。")
     page.get_by_role("button", name="关闭", exact=True).click()
     expect(page.get_by_test_id("unread-badge").locator("sup")).to_be_hidden()
+    expect(page.get_by_test_id("header-unread").locator("sup")).to_be_hidden()
     owner.close()

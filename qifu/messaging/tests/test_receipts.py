@@ -91,3 +91,17 @@ def test_rows_past_the_receipt_window_are_given_up_not_queried(aliyun, cast, in_
     row = Delivery.objects.get()
     assert aliyun.queries == 0
     assert row.state == Delivery.State.SENT and "3 天内未收到运营商回执" in row.reason
+
+
+def test_a_late_failed_receipt_restates_a_finished_send(aliyun, cast, in_tenant):  # noqa: F811
+    send = _sms_send()
+    Send.objects.filter(pk=send.pk).update(status=Send.Status.QUEUED)
+    send.segment = {"kind": "users", "user_ids": [cast.staff_a.pk, cast.staff_b.pk]}
+    send.save()
+    jobs.run_now("messaging.run_send", cast.tenant, send_id=send.pk)
+    send.refresh_from_db()
+    assert send.status == Send.Status.COMPLETED  # both accepted by the provider
+    aliyun.receipts[cast.staff_b.phone] = (2, "MOBILE_NOT_ON_SERVICE")
+    jobs.run_now("messaging.receipts", cast.tenant)
+    send.refresh_from_db()
+    assert send.status == Send.Status.PARTIAL and "1 条投递失败" in send.error

@@ -9,6 +9,7 @@ export const SEND_STATUS: Record<string, Tag> = {
   queued: { label: '排队中', type: 'info' },
   running: { label: '发送中', type: 'primary' },
   completed: { label: '已完成', type: 'success' },
+  partial: { label: '部分失败', type: 'warning' },
   cancelled: { label: '已取消', type: 'info' },
   failed: { label: '失败', type: 'danger' },
 }
@@ -33,17 +34,6 @@ export const SEGMENT_KINDS: Record<string, string> = {
   users: '指定用户',
   phones: '上传手机号名单',
   credit_codes: '上传信用代码名单',
-}
-
-export const CATEGORIES: Record<string, string> = {
-  notice: '通知公告',
-  policy: '政策推送',
-  expiry: '到期提醒',
-  activity: '活动推广',
-  application: '申请进度',
-  review: '审核结果',
-  appeal: '诉求办理',
-  verification: '验证码',
 }
 
 export const channelLabel = (code: string) => CHANNELS[code] ?? code

@@ -8,6 +8,7 @@ const READ_ALL = '/api/v1/messaging/inbox/read-all' satisfies keyof paths
 const MESSAGE = '/api/v1/messaging/inbox/{message_id}' satisfies keyof paths
 const MESSAGE_READ = '/api/v1/messaging/inbox/{message_id}/read' satisfies keyof paths
 const PREFERENCES = '/api/v1/messaging/preferences' satisfies keyof paths
+const CATEGORIES = '/api/v1/messaging/categories' satisfies keyof paths
 
 export type Message = paths[typeof MESSAGE]['get']['responses'][200]['content']['application/json']
 export type Unread = paths[typeof UNREAD]['get']['responses'][200]['content']['application/json']
@@ -19,18 +20,28 @@ const messagePath = (path: string, id: number) => path.replace('{message_id}', S
 export const listMessages = (query: { category?: string; is_read?: string; q?: string; page: number; size: number }) =>
   api.get<Page<Message>>(INBOX, query)
 export const fetchUnread = () => api.get<Unread>(UNREAD)
+/** For the header badge: a visitor's 401 is not an error worth a redirect. */
+export const fetchUnreadQuietly = () => api.get<Unread>(UNREAD, undefined, { skipAuthRedirect: true })
 export const readMessage = (id: number) => api.post<Message>(messagePath(MESSAGE_READ, id))
 export const readAll = (category = '') => api.post<{ count: number }>(READ_ALL, { category })
 export const deleteMessage = (id: number) => api.delete(messagePath(MESSAGE, id))
 export const fetchPreferences = () => api.get<Preference[]>(PREFERENCES)
 export const savePreferences = (changes: PreferenceChange[]) => api.put<Preference[]>(PREFERENCES, { changes })
 
-export const CATEGORY_OPTIONS = [
-  { value: '', label: '全部类别' },
-  { value: 'policy', label: '政策推送' },
-  { value: 'notice', label: '通知公告' },
-  { value: 'application', label: '申请进度' },
-  { value: 'review', label: '审核结果' },
-  { value: 'expiry', label: '到期提醒' },
-  { value: 'activity', label: '活动推广' },
-]
+export type Category = paths[typeof CATEGORIES]['get']['responses'][200]['content']['application/json'][number]
+
+let categoriesOnce: Promise<Category[]> | null = null
+/** The message categories of the server's registry (fetched once per page load). */
+export function fetchCategories(): Promise<Category[]> {
+  categoriesOnce ??= api.get<Category[]>(CATEGORIES).catch((error) => {
+    categoriesOnce = null
+    throw error
+  })
+  return categoriesOnce
+}
+
+/** Filter options: every category plus "all". */
+export async function categoryOptions(): Promise<{ value: string; label: string }[]> {
+  const categories = await fetchCategories()
+  return [{ value: '', label: '全部类别' }, ...categories.map((c) => ({ value: c.code, label: c.label }))]
+}
