@@ -91,10 +91,10 @@ class RateLimiter:
             now = _clock()
             slot = int(now // self.window)
             key = f"qifu:msg:rate:{self.channel}:{self.rate:g}:{slot}"
-            cache.add(key, 0, timeout=int(self.window) + 5)
             try:
-                taken = cache.incr(key)
-            except ValueError:  # the window expired between add and incr
+                taken = cache.incr(key)  # one round trip in the common case
+            except ValueError:  # the window's first message: open it (add is atomic), then count
+                cache.add(key, 0, timeout=int(self.window) + 5)
                 continue
             if taken <= self.allowed:
                 return True
