@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.test import Client
 
 from qifu.core import tenancy
 from qifu.core.testing.cast import Cast, build_cast
+from qifu.core.testing.client import ApiClient
 
 
 @pytest.fixture(autouse=True)
@@ -30,40 +30,6 @@ def in_tenant(cast):
     """Run the test body inside the cast tenant's scope (for calling services directly)."""
     with tenancy.tenant_scope(cast.tenant):
         yield cast.tenant
-
-
-class ApiClient(Client):
-    """A Django test client that speaks JSON to /api/v1/ as a given user."""
-
-    def __init__(self, user=None, host: str | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.host = host
-        if user is not None:
-            self.force_login(user)
-
-    def _call(self, method, path, data=None, **extra):
-        url = path if path.startswith("/") else "/api/v1/" + path
-        if self.host:
-            extra.setdefault("HTTP_HOST", self.host)
-        fn = getattr(super(), method)
-        if method in ("get", "delete") and not isinstance(data, (str, bytes)):
-            return fn(url, data, **extra)
-        return fn(url, data, content_type=extra.pop("content_type", "application/json"), **extra)
-
-    def get(self, path, data=None, **extra):
-        return self._call("get", path, data, **extra)
-
-    def post(self, path, data=None, **extra):
-        return self._call("post", path, data, **extra)
-
-    def put(self, path, data=None, **extra):
-        return self._call("put", path, data, **extra)
-
-    def patch(self, path, data=None, **extra):
-        return self._call("patch", path, data, **extra)
-
-    def delete(self, path, data=None, **extra):
-        return self._call("delete", path, data, **extra)
 
 
 @pytest.fixture

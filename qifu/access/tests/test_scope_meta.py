@@ -18,12 +18,12 @@ import sys
 import pytest
 from django.apps import apps
 
-from conftest import ApiClient
 from qifu.core import fieldrules
 from qifu.core.context import RequestContext
 from qifu.core.openapi import live_contract, operations
 from qifu.core.permissions import AUTHENTICATED, PUBLIC
 from qifu.core.testing import sweep, sweep_world
+from qifu.core.testing.client import ApiClient
 
 # Operations whose rows are legitimately not organisation-scoped, with the reason.
 EXEMPT: dict[str, str] = {}

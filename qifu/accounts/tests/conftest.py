@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from conftest import ApiClient
+from qifu.core.testing.client import ApiClient
 
 HOST = "alpha.test"
 

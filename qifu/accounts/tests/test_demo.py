@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import ApiClient
 from qifu.accounts.models import CertificationApplication, InstitutionApplication
 from qifu.core import tenancy
 from qifu.core.models import Tenant
 from qifu.core.seeding import DEMO_PASSWORD, seed_all
+from qifu.core.testing.client import ApiClient
 
 
 def test_demo_fills_the_review_queues(db):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from conftest import ApiClient
 from qifu.accounts import conf
 from qifu.accounts.models import UserSession
 from qifu.accounts.tests.conftest import last_code, request_code
 from qifu.core import captcha
+from qifu.core.testing.client import ApiClient
 
 
 def test_captcha_is_single_use_and_case_insensitive(db):

@@ -211,7 +211,7 @@ def test_a_used_code_is_not_sent_late(cast, client, outbox, clock, monkeypatch):
 
 def test_phone_limits_count_every_tenant(cast, outbox, clock):
     """One phone is one phone on every site: the 60 s gap and the daily cap are platform-wide."""
-    from conftest import ApiClient
+    from qifu.core.testing.client import ApiClient
 
     def on(host, n):
         return ApiClient(host=host, REMOTE_ADDR=f"10.3.0.{n}")

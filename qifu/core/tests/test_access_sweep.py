@@ -24,13 +24,13 @@ import re
 import pytest
 from django.contrib.sessions.models import Session
 
-from conftest import ApiClient
 from qifu.accounts.models import UserSession
 from qifu.core import tenancy
 from qifu.core.audit_models import AuditEntry
 from qifu.core.openapi import live_contract, operations
 from qifu.core.permissions import AUTHENTICATED, PUBLIC
 from qifu.core.testing import sweep, sweep_world
+from qifu.core.testing.client import ApiClient
 from qifu.orgs import services as org_services
 from qifu.orgs.models import Ledger, Organisation
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ApiClient
 from qifu.core.testing import sweep
+from qifu.core.testing.client import ApiClient
 
 
 def _browser(user=None) -> ApiClient:

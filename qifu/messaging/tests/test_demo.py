@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import ApiClient
 from qifu.core import tenancy
 from qifu.core.models import Tenant
 from qifu.core.seeding import DEMO_PASSWORD, seed_all
+from qifu.core.testing.client import ApiClient
 from qifu.messaging.models import Delivery, Message, Send, Template
 
 
