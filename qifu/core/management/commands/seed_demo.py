@@ -12,6 +12,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--url", default="http://127.0.0.1:8000", help="address printed beside the logins")
         parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full demo volume")
         parser.add_argument("--force", action="store_true", help="run the seeders even if demo data exists")
         parser.add_argument(
@@ -20,7 +21,7 @@ class Command(BaseCommand):
             help="seed although QIFU_ENV=production (benchmarks, a throw-away staging copy — never a real deployment)",
         )
 
-    def handle(self, *args, seed, scale, force, allow_production, **options):
+    def handle(self, *args, seed, url, scale, force, allow_production, **options):
         if settings.QIFU_ENV == "production":
             if not allow_production:
                 raise CommandError(
@@ -38,6 +39,6 @@ class Command(BaseCommand):
             # Demo sends go to the console channel, which logs every message: keep the seed's output readable.
             logging.getLogger("qifu.messaging").setLevel(logging.WARNING)
             logins = seed_all(seed=seed, scale=scale)
-        self.stdout.write("\n演示账号（租户：示范区，http://127.0.0.1:8000）：")
+        self.stdout.write(f"\n演示账号（租户：示范区，{url}）：")
         for who, username, password in logins:
             self.stdout.write(f"  {who:<14} 用户名 {username:<16} 密码 {password}")
