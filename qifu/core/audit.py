@@ -10,16 +10,18 @@ Every entry carries the SHA-256 of its content and of the previous entry
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from qifu.core import requestinfo, tenancy
+from qifu.core import permissions, requestinfo, tenancy
 from qifu.core.audit_models import AuditChainHead, AuditCheckpoint, AuditEntry, AuditVerification
 
 # Field names whose values never reach the log in clear.
@@ -109,8 +111,11 @@ def record(
     object_id: str = "",
     object_repr: str = "",
     actor=None,
+    organisation_id: int | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain. Runs in the caller's transaction when there is one."""
+    """Append one entry to the chain. Runs in the caller's transaction when there is one.
+
+    The organisation is the one the request acts for (``organisation_id`` overrides it)."""
     info = requestinfo.get()
     actor = actor if actor is not None else info.user
     if actor is not None and not getattr(actor, "is_authenticated", False):
@@ -130,7 +135,7 @@ def record(
             at=timezone.now(),
             actor=actor,
             actor_label=(getattr(actor, "display_name", None) or getattr(actor, "username", "")) if actor else "",
-            organisation_id=info.organisation_id,
+            organisation_id=organisation_id if organisation_id is not None else info.organisation_id,
             action=action,
             object_type=object_type,
             object_id=object_id,
@@ -171,6 +176,66 @@ def record_denied(
         object_type=object_type,
         object_id=object_id,
         object_repr=object_repr,
+    )
+
+
+# A refused permission code (the router's 403) is logged, but collapsed so that a script walking
+# every operation cannot flood the hash-chained log: at most one entry per user and operation per
+# window, and at most DENIED_PER_USER entries per user per window. What is collapsed is counted and
+# reported (``collapsed``) by the next entry logged for that user and operation.
+PERMISSION_DENIED = "access.permission_denied"
+DENIED_WINDOW_SECONDS = 60
+DENIED_PER_USER = 30
+_COLLAPSED_TIMEOUT = 24 * 3600
+
+
+def _window_count(key: str, timeout: int) -> int:
+    """Increment the counter ``key`` (created with ``timeout``); its new value."""
+    if cache.add(key, 1, timeout):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout)
+        return 1
+
+
+def denied_keys(tenant_id: int | None, user_id: int, operation: str) -> tuple[str, str, str]:
+    """Cache keys: this operation's window, the user's window counter, the collapsed counter."""
+    who = f"qifu:audit:denied:{tenant_id or 0}:{user_id}"
+    per_operation = f"{who}:{hashlib.sha256(operation.encode()).hexdigest()[:20]}"
+    return per_operation, f"{who}:count", f"{per_operation}:collapsed"
+
+
+def record_permission_denied(ctx, operation: str) -> AuditEntry | None:
+    """Log that the signed-in user of ``ctx`` was refused ``operation`` for lacking ``ctx.permission``.
+
+    Returns the entry, or None when the refusal was collapsed into an earlier one (see above)."""
+    user, permission = ctx.user, ctx.permission
+    tenant = tenancy.current_tenant(required=False)
+    per_operation, per_user, collapsed_key = denied_keys(tenant.pk if tenant else None, user.pk, operation)
+    if not cache.add(per_operation, 1, DENIED_WINDOW_SECONDS) or (
+        _window_count(per_user, DENIED_WINDOW_SECONDS) > DENIED_PER_USER
+    ):
+        _window_count(collapsed_key, _COLLAPSED_TIMEOUT)
+        return None
+    collapsed = cache.get(collapsed_key) or 0
+    if collapsed:
+        cache.delete(collapsed_key)
+    known = permissions.REGISTRY.get(permission)
+    organisation = ctx.organisation
+    return record(
+        PERMISSION_DENIED,
+        changes={
+            "reason": f"缺少权限「{known.label if known else permission}」",
+            "permission": permission,
+            "operation": operation,
+            "collapsed": collapsed,
+        },
+        outcome=AuditEntry.Outcome.DENIED,
+        object_repr=operation,
+        actor=user,
+        organisation_id=organisation.pk if organisation is not None else None,
     )
 
 

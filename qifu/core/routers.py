@@ -73,15 +73,16 @@ def context_for(request: HttpRequest, permission: str = "public") -> RequestCont
 class OperationAuth:
     """Ninja auth callable bound to one operation's permission code."""
 
-    def __init__(self, permission: str):
+    def __init__(self, permission: str, csrf: bool = True):
         self.permission = permission
+        self.csrf = csrf
 
     def __call__(self, request: HttpRequest) -> RequestContext | None:
         ctx = context_for(request, self.permission)
         # Every unsafe request, signed in or not: without a session a forged cross-site POST would
         # still sign the victim in to the attacker's account (login CSRF) or register in their name.
         # The pages set the CSRF cookie when they load; scripts call GET /api/v1/auth/csrf first.
-        if request.method in UNSAFE_METHODS and check_csrf(request) is not None:
+        if self.csrf and request.method in UNSAFE_METHODS and check_csrf(request) is not None:
             raise ApiError("auth.csrf", "页面已过期或请求来源不可信，请刷新页面后重试", status=403)
         if self.permission == permissions.PUBLIC:
             return ctx
@@ -90,8 +91,19 @@ class OperationAuth:
         if getattr(request, "tenant_mismatch", False):
             raise Forbidden("当前账号不属于此平台站点", code="tenancy.forbidden")
         if not ctx.has_perm(self.permission):
+            from qifu.core import audit
+
+            # C3: a refused operation is auditable too (collapsed per user and operation, see audit).
+            audit.record_permission_denied(ctx, operation_label(request))
             raise Forbidden()
         return ctx
+
+
+def operation_label(request: HttpRequest) -> str:
+    """``GET /api/v1/access/roles/{role_id}``: the operation a request addressed, by its route (not its ids)."""
+    match = getattr(request, "resolver_match", None)
+    route = match.route if match is not None and match.route else request.path_info.lstrip("/")
+    return f"{request.method} /" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
 
 
 def _model_class(label: str | None):
@@ -240,12 +252,19 @@ class QifuRouter(Router):
         object: str | None = None,
         model: str | None = None,
         openapi_extra: dict[str, Any] | None = None,
+        csrf: bool = True,
         **kwargs: Any,
     ) -> Callable:
         if not permissions.is_known(permission):
             raise ValueError(f"operation {methods} {path} declares unknown permission {permission!r}")
         extra = dict(openapi_extra or {})
         extra["x-permission"] = permission
+        if not csrf:
+            # A provider's callback carries no cookie and no token: it proves itself by its own signature,
+            # checked by the handler before it reads or writes anything. Never for a signed-in operation.
+            if permission != permissions.PUBLIC:
+                raise ValueError(f"operation {methods} {path}: only public operations may skip the CSRF check")
+            extra["x-csrf-exempt"] = True
         if object:
             # The model whose id the path carries; the access sweep uses it to find real ids.
             extra["x-object"] = object
@@ -253,7 +272,9 @@ class QifuRouter(Router):
         if model:
             # An operation may refine the generated description (its own openapi_extra wins).
             extra = {**describe_model(model), **extra}
-        register = super().api_operation(methods, path, auth=OperationAuth(permission), openapi_extra=extra, **kwargs)
+        register = super().api_operation(
+            methods, path, auth=OperationAuth(permission, csrf=csrf), openapi_extra=extra, **kwargs
+        )
         ruled_model = None if model == NO_ROWS else model
 
         def decorator(func: Callable) -> Callable:

@@ -148,3 +148,43 @@ def snapshot_changes(before: dict, after: dict, limit: int = 5) -> list[str]:
             parts.append(f"row {key} changed {cols}")
         changes.append(f"{table}: " + "; ".join(parts))
     return changes
+
+
+# -- the one write a refusal makes ------------------------------------------------------------------
+def set_aside_denied_entries(before: dict, after: dict, *, actor_id: int, tenant_id: int) -> tuple[dict, int]:
+    """``after`` without the audit entries the router writes when it refuses a missing permission.
+
+    Only entries added since ``before`` that are ``access.permission_denied`` / ``denied`` entries of
+    ``actor_id`` in ``tenant_id`` are set aside, and the chain head's move only when it now names the
+    newest of them; any other added entry (another action, outcome, actor or tenant) stays in ``after``
+    and so shows as a change. Returns the adjusted ``after`` and how many entries were set aside."""
+    from qifu.core.audit import PERMISSION_DENIED
+    from qifu.core.audit_models import AuditChainHead, AuditEntry
+
+    entries, head = AuditEntry._meta.db_table, AuditChainHead._meta.db_table
+    old, new = before.get(entries), after.get(entries)
+    if old is None or new is None:
+        return after, 0
+    col = {name: i for i, name in enumerate(new["columns"])}
+
+    def refusal(row) -> bool:
+        return (
+            row[col["action"]] == PERMISSION_DENIED
+            and row[col["outcome"]] == "denied"
+            and row[col["actor_id"]] == actor_id
+            and row[col["tenant_id"]] == tenant_id
+        )
+
+    added = {key: row for key, row in new["rows"].items() if key not in old["rows"]}
+    aside = {key for key, row in added.items() if refusal(row)}
+    if not aside:
+        return after, 0
+    adjusted = dict(after)
+    adjusted[entries] = {**new, "rows": {k: v for k, v in new["rows"].items() if k not in aside}}
+    old_head, new_head = before.get(head), after.get(head)
+    if aside == set(added) and old_head and new_head:
+        newest = new["rows"][max(aside)][col["hash"]]
+        last_hash = new_head["columns"].index("last_hash")
+        if [row[last_hash] for row in new_head["rows"].values()] == [newest]:
+            adjusted[head] = old_head
+    return adjusted, len(aside)

@@ -25,8 +25,8 @@ import pytest
 from django.contrib.sessions.models import Session
 
 from qifu.accounts.models import UserSession
-from qifu.core import tenancy
-from qifu.core.audit_models import AuditEntry
+from qifu.core import audit, tenancy
+from qifu.core.audit_models import AuditChainHead, AuditEntry
 from qifu.core.openapi import live_contract, operations
 from qifu.core.permissions import AUTHENTICATED, PUBLIC
 from qifu.core.testing import sweep, sweep_world
@@ -150,6 +150,10 @@ def test_sweep_refuses_and_changes_nothing(cast, contract):
                 _cross_tenant(op_label, method, path, label, permission, body, home, people[other.name], failures)
 
     after = sweep.database_snapshot(ignore)
+    # The one write allowed: the router logs the no-permission user's refusals (outcome denied).
+    after, refusals_logged = sweep.set_aside_denied_entries(
+        before, after, actor_id=cast.no_role_user.id, tenant_id=alpha.tenant.id
+    )
     changes = sweep.snapshot_changes(before, after)
 
     # The control: each tenant's own people do reach every object they read.
@@ -173,6 +177,8 @@ def test_sweep_refuses_and_changes_nothing(cast, contract):
 
     assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)
     assert not changes, "the sweep changed data:\n" + "\n".join(changes)
+    assert refusals_logged, "the refusals without permission left no denied entry in the operation log"
+    assert audit.check_chain().broken is None
 
 
 def test_snapshot_sees_every_write(cast):
@@ -185,6 +191,38 @@ def test_snapshot_sees_every_write(cast):
     assert f"row {cast.town_a.pk} changed ['sort']" in _for_table(changes, Organisation)
     assert f"rows added [{ledger.pk}]" in _for_table(changes, Ledger)
     assert _for_table(changes, AuditEntry)  # the service's audit entry
+
+
+def test_only_the_callers_refusal_entries_are_set_aside(cast, api):
+    """The sweep's one tolerated write: denied entries of the no-permission user, nothing else."""
+    ignore = {Session._meta.db_table: None, UserSession._meta.db_table: {"last_seen_at"}}
+    no_role, staff = api(cast.no_role_user), api(cast.staff_a)
+    for client in (no_role, staff):
+        client.get("auth/me")  # first-request session bookkeeping happens before the snapshot
+
+    def aside(write):
+        before = sweep.database_snapshot(ignore)
+        write()
+        after = sweep.database_snapshot(ignore)
+        tolerated, count = sweep.set_aside_denied_entries(
+            before, after, actor_id=cast.no_role_user.id, tenant_id=cast.tenant.id
+        )
+        return count, sweep.snapshot_changes(before, tolerated)
+
+    assert aside(lambda: no_role.get("access/roles")) == (1, [])
+    # Another user's refusal, or an entry of another kind or tenant, still shows (and so does the head).
+    for write in (
+        lambda: staff.get("access/roles"),
+        lambda: audit.record("sweep.other", actor=cast.no_role_user, tenant=cast.tenant),
+        lambda: audit.record(
+            audit.PERMISSION_DENIED, actor=cast.no_role_user, tenant=cast.other_tenant, outcome="denied"
+        ),
+    ):
+        count, changes = aside(write)
+        assert count == 0 and _for_table(changes, AuditEntry) and _for_table(changes, AuditChainHead)
+    # A refusal entry next to another write: the refusal is set aside, the other write and the head still show.
+    count, changes = aside(lambda: (no_role.get("access/users"), audit.record("sweep.other", tenant=cast.tenant)))
+    assert count == 1 and _for_table(changes, AuditEntry) and _for_table(changes, AuditChainHead)
 
 
 def _for_table(changes: list[str], model) -> str:
