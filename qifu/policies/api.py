@@ -11,7 +11,7 @@ from qifu.core.errors import RuleViolation
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import AUTHENTICATED, PUBLIC
 from qifu.core.routers import QifuRouter
-from qifu.policies import facts, rules, selectors, services
+from qifu.policies import facts, references, selectors, services
 from qifu.policies.models import CollectionRun, CollectionSource, Policy, PolicyAttachment, PolicyTag
 from qifu.policies.permissions import ELIGIBILITY_CHECK, POLICY_MANAGE, POLICY_REVIEW, SOURCE_MANAGE, TAG_MANAGE
 from qifu.policies.schemas import (
@@ -280,7 +280,7 @@ def delete_attachment(request, attachment_id: int):
 
 @router.post("/manage/rules/validate", permission=POLICY_MANAGE, response=RuleOut, summary="校验申报条件")
 def validate_rule(request, payload: RuleIn):
-    tree = rules.validate_rule(payload.tree)
+    tree = references.validate_rule(payload.tree)
     return {"tree": tree, "lines": selectors.condition_lines(tree)}
 
 

@@ -73,6 +73,16 @@ def _name(path: tuple[int, ...]) -> str:
     return "根条件" if not path else "条件 " + ".".join(str(i + 1) for i in path)
 
 
+def node_name(path: tuple[int, ...], node: Any) -> str:
+    """How messages name a node: "条件 1.2（研发人员数）" — its label, else its fact's label."""
+    where = _name(path)
+    hint = node.get("label") if isinstance(node, dict) else None
+    fact = F.get(node.get("fact", "")) if isinstance(node, dict) and isinstance(node.get("fact"), str) else None
+    if hint or fact:
+        where += f"（{hint or fact.label}）"
+    return where
+
+
 def _number(value: Any) -> Decimal | None:
     if isinstance(value, bool) or value is None:
         return None
@@ -94,12 +104,7 @@ class _Validator:
         self.count = 0
 
     def fail(self, path, node, message: str) -> None:
-        where = _name(path)
-        hint = node.get("label") if isinstance(node, dict) else None
-        fact = F.get(node.get("fact", "")) if isinstance(node, dict) and isinstance(node.get("fact"), str) else None
-        if hint or fact:
-            where += f"（{hint or fact.label}）"
-        self.errors.append((where, message))
+        self.errors.append((node_name(path, node), message))
 
     def fact(self, path, node, key: str, types: tuple[str, ...]) -> F.Fact | None:
         name = node.get(key)

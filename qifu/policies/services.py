@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from qifu.core import audit, files, richtext, search, tenancy
 from qifu.core.errors import ApiError, Conflict, Forbidden, RuleViolation
-from qifu.policies import rules
+from qifu.policies import references
 from qifu.policies.models import CollectionSource, Policy, PolicyAttachment, PolicyTag, Subscription
 from qifu.policies.search_index import POLICIES
 
@@ -119,7 +119,7 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     if out.get("source_url") and not out["source_url"].lower().startswith(("http://", "https://")):
         raise RuleViolation("policies.bad_source_url", "原文链接须以 http:// 或 https:// 开头")
     if "conditions" in out:
-        out["conditions"] = rules.validate_rule(out["conditions"])
+        out["conditions"] = references.validate_rule(out["conditions"])
     return out
 
 
