@@ -177,10 +177,11 @@ class RequestContext:
 
     def scoped(self, queryset: QuerySet, permission: str | None = None) -> QuerySet:
         """``queryset`` within the data scope; its filters on fields hidden or masked for the
-        user match nothing (``fieldrules.restrict_filters``), so a search cannot probe them."""
+        user match nothing (``fieldrules.restrict_filters``), so a search cannot probe them, and
+        an ordering by such a field falls back to the default order (``restrict_ordering``)."""
         from qifu.core import fieldrules
 
-        queryset = fieldrules.restrict_filters(self, queryset)
+        queryset = fieldrules.restrict_ordering(self, fieldrules.restrict_filters(self, queryset))
         q = self.scope_filter(queryset.model, permission)
         return queryset if q is None else queryset.filter(q)
 

@@ -393,6 +393,42 @@ def restrict_filters(ctx, queryset: QuerySet) -> QuerySet:
     return queryset
 
 
+def _ordering_restricted(ctx, query: Query, term: Any) -> bool:
+    """Whether ordering by ``term`` (``"-price"``, ``"town__name"``, an annotation, an expression)
+    would rank rows by a field hidden or masked for the user."""
+    if isinstance(term, str):
+        name = term.lstrip("-+")
+        if not name or name == "?" or "." in name:  # random, or a raw ``table.column`` of extra()
+            return False
+        term = models.F(name)
+    probe = query.clone()  # resolving sets up joins; the probe takes them, the query keeps its own
+    try:
+        resolved = term.resolve_expression(probe, allow_joins=True, reuse=None)
+    except Exception:
+        return False  # not resolvable here: the database refuses it anyway when the query runs
+    return any(_restricted_col(ctx, probe, col) for col in _cols(resolved))
+
+
+def restrict_ordering(ctx, queryset: QuerySet) -> QuerySet:
+    """The queryset in its model's default order when its ordering ranks by a field hidden or
+    masked for the user (``sort=price`` with the price hidden): the order would leak the values.
+
+    The default order (``Meta.ordering``, itself without such fields; else newest first) replaces
+    the whole ordering, so no tie-breaker reveals anything either. Like ``restrict_filters``,
+    applied by ``ctx.scoped``: an ordering added after it is not touched."""
+    if ctx is None or not getattr(ctx, "is_authenticated", False) or getattr(ctx, "is_platform_admin", False):
+        return queryset
+    if not any(role_rules(r) for r in _relevant_roles(ctx)):
+        return queryset
+    query = queryset.query
+    default = list(queryset.model._meta.ordering or [])
+    terms = list(query.order_by) if query.order_by else (default if query.default_ordering else [])
+    if not any(_ordering_restricted(ctx, query, term) for term in terms):
+        return queryset
+    fallback = [term for term in default if not _ordering_restricted(ctx, query, term)] or ["-pk"]
+    return queryset.order_by(*fallback)
+
+
 # -- writes -----------------------------------------------------------------------
 def readonly_fields(ctx, model: type[models.Model] | str) -> set[str]:
     """Fields the request may not change on ``model`` (read-only, masked and hidden alike)."""

@@ -7,13 +7,19 @@ box still finds by name. Exports drop a dotted column whose end field is hidden.
 
 from __future__ import annotations
 
+import datetime as dt
 from io import BytesIO
 
 import pytest
+from django.db.models import F
+from django.db.models.functions import Substr
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from qifu.core import fieldrules
 from qifu.core.context import RequestContext
+from qifu.marketplace.models import Category, Product
+from qifu.marketplace.services import catalogue
 from qifu.orgs.models import Enterprise
 
 
@@ -97,3 +103,82 @@ def test_export_drops_a_dotted_column_hidden_on_the_related_model(cast, in_tenan
         header, row = list(load_workbook(BytesIO(buffer.getvalue())).active.iter_rows(values_only=True))
         assert header == ("企业名称", "联系电话")
         assert row[1] == "138****5678"
+
+
+# -- ordering --------------------------------------------------------------------------------------
+def _codes(cast, first: str, second: str) -> None:
+    Enterprise.objects.filter(pk=cast.enterprise_a.pk).update(credit_code=first)
+    Enterprise.objects.filter(pk=cast.enterprise_b.pk).update(credit_code=second)
+
+
+def _admin_ctx(cast, rules=None):
+    """The tenant admin (both towns' enterprises in scope), with ``rules`` on their role."""
+    role = cast.roles["tenant_admin"]
+    role.field_rules = rules or {}
+    role.save()
+    ctx = RequestContext(request=None, user=cast.tenant_admin, tenant=cast.tenant, permission="orgs.enterprise.view")
+    ctx.__dict__["organisation"] = cast.root
+    return ctx
+
+
+def test_ordering_by_a_hidden_field_falls_back_to_the_default_order(cast, in_tenant):
+    # Credit-code order (A before B) differs from the default order (newest first: B before A).
+    _codes(cast, "91000000000000001A", "91999999999999999B")
+    a, b = cast.enterprise_a, cast.enterprise_b
+    assert list(_admin_ctx(cast).scoped(Enterprise.objects.order_by("credit_code"))) == [a, b]
+    ctx = _admin_ctx(cast, {"orgs.enterprise": {"credit_code": "hidden", "legal_rep_id_number": "masked"}})
+    default = list(ctx.scoped(Enterprise.objects.all()))
+    assert default == [b, a]
+    for ordering in (("credit_code",), ("-credit_code",), (F("credit_code").asc(),), ("credit_code", "-id")):
+        assert list(ctx.scoped(Enterprise.objects.order_by(*ordering))) == default, ordering
+    # Through an annotation, and a masked field alike.
+    annotated = Enterprise.objects.annotate(code=Substr("credit_code", 1, 18)).order_by("code")
+    assert list(ctx.scoped(annotated)) == default
+    assert list(ctx.scoped(Enterprise.objects.order_by("legal_rep_id_number", "id"))) == default
+    # A visible field still orders; the caller's queryset keeps its own ordering.
+    assert list(ctx.scoped(Enterprise.objects.order_by("id"))) == [a, b]
+    by_code = Enterprise.objects.order_by("credit_code")
+    ctx.scoped(by_code)
+    assert by_code.query.order_by == ("credit_code",)
+
+
+def test_ordering_through_a_hidden_relation_is_ignored(cast, in_tenant):
+    # Town names: "A 街道" sorts before "B 镇", the default order (newest first) puts B first.
+    a, b = cast.enterprise_a, cast.enterprise_b
+    assert list(_admin_ctx(cast).scoped(Enterprise.objects.order_by("town__name"))) == [a, b]
+    ctx = _admin_ctx(cast, {"orgs.enterprise": {"town": "hidden"}})
+    assert list(ctx.scoped(Enterprise.objects.order_by("town__name"))) == [b, a]
+    # The related model's own rule counts too.
+    ctx = _admin_ctx(cast, {"orgs.organisation": {"name": "hidden"}})
+    assert list(ctx.scoped(Enterprise.objects.order_by("town__name"))) == [b, a]
+
+
+def test_sorting_a_list_endpoint_by_a_hidden_field_keeps_the_default_order(cast, api, in_tenant):
+    category = Category.objects.create(
+        code="sorting", name="排序测试", rating_prompt="请评价", positive_reasons=["专业"], negative_reasons=["慢"]
+    )
+    products = [
+        catalogue.create_product(
+            cast.institution, {"name": f"排序测试产品{i}", "category_id": category.pk, "price": price}
+        )
+        for i, price in enumerate(("300.00", "100.00", "200.00"))
+    ]
+    now = timezone.now()
+    for product, hours in zip(products, (2, 1, 3), strict=True):
+        Product.objects.filter(pk=product.pk).update(status="listed", listed_at=now - dt.timedelta(hours=hours))
+    p0, p1, p2 = (p.id for p in products)
+    client = api(cast.institution_admin)
+
+    def ids(sort):
+        response = client.get("marketplace/institution/products", {"sort": sort})
+        assert response.status_code == 200, response.content
+        return [row["id"] for row in response.json()["items"]], response.json()["items"]
+
+    assert ids("newest")[0] == [p1, p0, p2]  # by listing time
+    role = cast.roles["institution_admin"]
+    role.field_rules = {"marketplace.product": {"listed_at": "hidden"}}
+    role.save()
+    order, rows = ids("newest")
+    assert order == [p2, p1, p0]  # the default order (newest id first): the listing times stay unknown
+    assert {row["listed_at"] for row in rows} == {None}
+    assert ids("price")[0] == [p1, p2, p0]  # a visible field still sorts
