@@ -3,14 +3,15 @@ from __future__ import annotations
 from typing import Literal
 
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from ninja import File, Form, Query, Status
 from ninja.files import UploadedFile
 
 from qifu.core.errors import ApiError
 from qifu.core.pagination import Page, PageQuery, paginate
-from qifu.core.permissions import AUTHENTICATED
+from qifu.core.permissions import AUTHENTICATED, PUBLIC
 from qifu.core.routers import QifuRouter
-from qifu.messaging import categories, events, inbox, reach, sending
+from qifu.messaging import categories, events, inbox, reach, sending, wechat_events
 from qifu.messaging.models import Delivery, EventRule, Message, PushAttempt, Send, Template
 from qifu.messaging.permissions import (
     DELIVERY_VIEW,
@@ -47,6 +48,7 @@ from qifu.messaging.schemas import (
     MsgTemplateOut,
     MsgTemplateVersionIn,
     MsgUnreadOut,
+    MsgWechatQuery,
 )
 
 PREFIX = "/messaging"
@@ -352,3 +354,27 @@ def list_pushes(request, page: Query[PageQuery], filters: Query[MsgPushFilter]):
     if filters.provider:
         qs = qs.filter(provider=filters.provider)
     return paginate(request.ctx.scoped(qs.order_by("-id")), page)
+
+
+# --- WeChat official account server URL (服务器配置): signed by WeChat, no session ---------------------
+
+
+@router.get("/wechat/events", permission=PUBLIC, response={200: None}, summary="微信公众号服务器地址校验")
+def wechat_handshake(request, query: Query[MsgWechatQuery]):
+    wechat_events.verify(query.signature, query.timestamp, query.nonce)
+    return HttpResponse(query.echostr, content_type="text/plain; charset=utf-8")
+
+
+@router.post(
+    "/wechat/events",
+    permission=PUBLIC,
+    csrf=False,
+    response={200: None},
+    summary="微信公众号消息推送（模板消息送达回执）",
+)
+def wechat_push(request, query: Query[MsgWechatQuery]):
+    wechat_events.check_size(request)
+    body = request.body
+    wechat_events.verify(query.signature, query.timestamp, query.nonce, body)
+    wechat_events.receive(wechat_events.parse(body))
+    return HttpResponse("success", content_type="text/plain; charset=utf-8")

@@ -319,6 +319,20 @@ def record(batch: list[tuple[Delivery, Result, int]], send: Send) -> None:
             rows.append(delivery)
         _write_results(rows)
         PushAttempt.objects.bulk_create(pushes)
+        # WeChat may have reported some of these before we knew their msgid (qifu.messaging.wechat_events)
+        msgids = [
+            d.provider_id
+            for d in rows
+            if d.provider == "wechat_mp" and d.state == Delivery.State.SENT and d.provider_id
+        ]
+        if msgids:
+            transaction.on_commit(lambda: _early_receipts(msgids))
+
+
+def _early_receipts(msgids: list[str]) -> None:
+    from qifu.messaging import wechat_events
+
+    wechat_events.apply_pending(msgids)
 
 
 def deliver_inapp(rows: list[Delivery], renderer: Renderer) -> None:

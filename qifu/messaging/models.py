@@ -201,10 +201,41 @@ class Delivery(TenantOwned):
             models.Index(fields=["send", "state", "id"], name="messaging_delivery_claim"),
             # the receipts job reads "sent SMS of the last days"
             models.Index(fields=["channel", "state", "sent_at"], name="messaging_delivery_receipts"),
+            # WeChat's delivery report names the message by its msgid (qifu.messaging.wechat_events)
+            models.Index(
+                fields=["tenant", "provider_id"],
+                name="messaging_delivery_wx_msgid",
+                condition=models.Q(channel="wechat") & ~models.Q(provider_id=""),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.recipient_key}"
+
+
+class EarlyReceipt(TenantOwned):
+    """A provider's delivery report that arrived before we recorded the message it is about.
+
+    WeChat reports a template message (by its msgid) as soon as it is delivered; the worker
+    records the msgid with the batch, up to a flush later. A report for a msgid we do not know
+    yet, to an openid one of our rows is still being sent to, waits here until the row is
+    recorded (``qifu.messaging.wechat_events``); reports nobody claims are dropped after a day.
+    """
+
+    provider = models.CharField("服务商", max_length=30)
+    provider_id = models.CharField("服务商消息编号", max_length=100)
+    address = models.CharField("地址", max_length=200)
+    ok = models.BooleanField("送达", default=False)
+    code = models.CharField("状态码", max_length=60, blank=True)
+    reason = models.CharField("原因", max_length=500, blank=True)
+
+    scope_owner_field = None
+
+    class Meta:
+        verbose_name = "待匹配回执"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "provider", "provider_id"], name="messaging_earlyreceipt_unique")
+        ]
 
 
 class Message(TenantOwned):

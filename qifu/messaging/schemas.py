@@ -283,3 +283,18 @@ class MsgPushOut(Schema):
     provider_id: str
     duration_ms: int
     created_at: dt.datetime
+
+
+# --- WeChat official account pushes ----------------------------------------------------------------
+
+
+class MsgWechatQuery(Schema):
+    """What WeChat puts in the server URL's query string (plaintext mode)."""
+
+    signature: str = Field("", max_length=100, description="sha1(排序后的 token、timestamp、nonce 拼接)")
+    timestamp: str = Field("", max_length=20, description="时间戳（秒）")
+    nonce: str = Field("", max_length=100, description="随机数")
+    echostr: str = Field("", max_length=200, description="地址校验时原样返回的随机字符串")
+    openid: str = Field("", max_length=100, description="推送涉及的用户 openid")
+    encrypt_type: str = Field("", max_length=20, description="安全模式时为 aes（未实现）")
+    msg_signature: str = Field("", max_length=100, description="安全模式的消息签名（未实现）")

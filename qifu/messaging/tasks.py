@@ -22,7 +22,7 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY
 
 from qifu.core import jobs
-from qifu.messaging import delivery, receipts, segments
+from qifu.messaging import delivery, receipts, segments, wechat_events
 from qifu.messaging.models import Delivery, Send
 
 logger = logging.getLogger("qifu.messaging")
@@ -159,7 +159,14 @@ def sweep_on_start() -> None:
 
 @jobs.register(RECEIPTS, retries=0, schedule=crontab(minute="*/10"), label="拉取短信回执")
 def pull_receipts(limit: int = 500) -> str:
-    """Upgrade SMS rows the provider accepted ("sent") to delivered / failed from its receipts."""
+    """Upgrade SMS rows the provider accepted ("sent") to delivered / failed from its receipts.
+
+    WeChat reports arrive by themselves (``qifu.messaging.wechat_events``); here only the ones
+    that never found their row are dropped after a day.
+    """
     summary, sends = receipts.pull(limit)
     refresh_outcome(sends)
+    dropped = wechat_events.forget_stale()
+    if dropped:
+        summary += f"; dropped {dropped} unmatched WeChat reports"
     return summary

@@ -3220,6 +3220,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/messaging/wechat/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 微信公众号服务器地址校验 */
+        get: operations["qifu_messaging_api_wechat_handshake"];
+        put?: never;
+        /** 微信公众号消息推送（模板消息送达回执） */
+        post: operations["qifu_messaging_api_wechat_push"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/platform/ping": {
         parameters: {
             query?: never;
@@ -6583,6 +6601,54 @@ export interface components {
             };
             /** Unread */
             unread: number;
+        };
+        /**
+         * MsgWechatQuery
+         * @description What WeChat puts in the server URL's query string (plaintext mode).
+         */
+        MsgWechatQuery: {
+            /**
+             * Echostr
+             * @description 地址校验时原样返回的随机字符串
+             * @default
+             */
+            echostr: string;
+            /**
+             * Encrypt Type
+             * @description 安全模式时为 aes（未实现）
+             * @default
+             */
+            encrypt_type: string;
+            /**
+             * Msg Signature
+             * @description 安全模式的消息签名（未实现）
+             * @default
+             */
+            msg_signature: string;
+            /**
+             * Nonce
+             * @description 随机数
+             * @default
+             */
+            nonce: string;
+            /**
+             * Openid
+             * @description 推送涉及的用户 openid
+             * @default
+             */
+            openid: string;
+            /**
+             * Signature
+             * @description sha1(排序后的 token、timestamp、nonce 拼接)
+             * @default
+             */
+            signature: string;
+            /**
+             * Timestamp
+             * @description 时间戳（秒）
+             * @default
+             */
+            timestamp: string;
         };
         /** MyCertificationOut */
         MyCertificationOut: {
@@ -13687,6 +13753,72 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MsgTemplateOut"];
                 };
+            };
+        };
+    };
+    qifu_messaging_api_wechat_handshake: {
+        parameters: {
+            query?: {
+                /** @description sha1(排序后的 token、timestamp、nonce 拼接) */
+                signature?: string;
+                /** @description 时间戳（秒） */
+                timestamp?: string;
+                /** @description 随机数 */
+                nonce?: string;
+                /** @description 地址校验时原样返回的随机字符串 */
+                echostr?: string;
+                /** @description 推送涉及的用户 openid */
+                openid?: string;
+                /** @description 安全模式时为 aes（未实现） */
+                encrypt_type?: string;
+                /** @description 安全模式的消息签名（未实现） */
+                msg_signature?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    qifu_messaging_api_wechat_push: {
+        parameters: {
+            query?: {
+                /** @description sha1(排序后的 token、timestamp、nonce 拼接) */
+                signature?: string;
+                /** @description 时间戳（秒） */
+                timestamp?: string;
+                /** @description 随机数 */
+                nonce?: string;
+                /** @description 地址校验时原样返回的随机字符串 */
+                echostr?: string;
+                /** @description 推送涉及的用户 openid */
+                openid?: string;
+                /** @description 安全模式时为 aes（未实现） */
+                encrypt_type?: string;
+                /** @description 安全模式的消息签名（未实现） */
+                msg_signature?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -5,8 +5,11 @@ They run in a thread (``http.server``) so the real adapters talk real HTTP to th
 
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
 import threading
+import time
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlparse
@@ -179,10 +182,13 @@ class FakeAliyunSms(_Server):
 class FakeWechat(_Server):
     """cgi-bin/token, message/template/send (de-duplicates client_msg_id) and message/custom/send, with errcodes."""
 
-    def __init__(self, appid="wx-test", secret="wx-secret"):
+    def __init__(self, appid="wx-test", secret="wx-secret", token="qifuWxToken2024"):
         super().__init__()
         self.appid = appid
         self.secret = secret
+        self.token = token  # 服务器配置 → 令牌(Token): signs what WeChat pushes to our server URL
+        self.original_id = "gh_7f083739789a"
+        self.recipients: dict[int, str] = {}  # msgid -> openid of accepted template messages
         self.tokens: set[str] = set()
         self.token_requests = 0
         self.sent: list[dict] = []
@@ -227,6 +233,7 @@ class FakeWechat(_Server):
                 self.seen_client_ids.add(key)
                 self.sent.append(data)
                 msgid = 200000 + len(self.sent)
+                self.recipients[msgid] = openid
             return 200, {"errcode": 0, "errmsg": "ok", "msgid": msgid}
         if path == "/cgi-bin/message/custom/send" and method == "POST":
             return self.custom_send(query, json.loads(body or b"{}"))
@@ -254,3 +261,35 @@ class FakeWechat(_Server):
                 return 200, {"errcode": 45015, "errmsg": "response out of time limit or subscription is canceled"}
             self.custom_sent.append(data)
         return 200, {"errcode": 0, "errmsg": "ok"}
+
+    # -- what WeChat pushes to the account's server URL ------------------------------------------
+
+    def signed(self, *, token: str | None = None, timestamp: int | None = None, nonce: str | None = None) -> dict:
+        """The query string of a push: signature = sha1 of token, timestamp and nonce sorted and joined."""
+        timestamp_text = str(int(time.time()) if timestamp is None else timestamp)
+        nonce = nonce or str(secrets.randbelow(10**10))
+        parts = sorted([self.token if token is None else token, timestamp_text, nonce])
+        return {
+            "signature": hashlib.sha1("".join(parts).encode()).hexdigest(),  # noqa: S324 (WeChat's scheme)
+            "timestamp": timestamp_text,
+            "nonce": nonce,
+        }
+
+    def job_finished(
+        self, msgid: int, status: str = "success", *, openid: str | None = None, **sign
+    ) -> tuple[dict, bytes]:
+        """The TEMPLATESENDJOBFINISH event for an accepted template message: (query, XML body)."""
+        openid = openid or self.recipients[msgid]
+        query = {**self.signed(**sign), "openid": openid}
+        body = (
+            "<xml>"
+            f"<ToUserName><![CDATA[{self.original_id}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{query['timestamp']}</CreateTime>"
+            "<MsgType><![CDATA[event]]></MsgType>"
+            "<Event><![CDATA[TEMPLATESENDJOBFINISH]]></Event>"
+            f"<MsgID>{msgid}</MsgID>"
+            f"<Status><![CDATA[{status}]]></Status>"
+            "</xml>"
+        )
+        return query, body.encode()
