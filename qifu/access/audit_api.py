@@ -150,11 +150,11 @@ def export_logins(request, filters: Query[AuditFilter]):
 def check_chain(request, params: Query[ChainIn]):
     if request.ctx.is_platform_admin:
         # The whole chain, every tenant's entries: only the platform sees it (and its counts).
-        report = audit.check_chain()
+        report = audit.check_platform_chain(full=params.full)
         return {
             "scope": "platform",
             "checked": report.checked,
-            "newly_checked": report.checked,
+            "newly_checked": report.newly_checked,
             "intact": report.broken is None and not report.reason,
             "broken_id": report.broken.id if report.broken else None,
             "reason": report.reason,

@@ -230,7 +230,7 @@ class ChainIn(Schema):
 
 class ChainOut(Schema):
     scope: str = Field(..., description="tenant：本租户的记录；platform：全平台哈希链（仅平台管理员）")
-    checked: int = Field(..., description="已校验的记录数（租户：累计）")
+    checked: int = Field(..., description="已校验的记录数（累计；full=true 时从头重新计数）")
     newly_checked: int = Field(..., description="本次新校验的记录数")
     intact: bool
     broken_id: int | None

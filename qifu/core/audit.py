@@ -2,7 +2,8 @@
 
 Every entry carries the SHA-256 of its content and of the previous entry
 (``AuditEntry.compute_hash``), appended under a lock on ``AuditChainHead``.
-``verify_chain`` walks the chain and names the first entry that does not fit;
+``check_chain`` walks the chain and names the first entry that does not fit
+(``check_platform_chain`` and ``check_tenant_chain`` resume from a verification checkpoint);
 ``purge`` removes a prefix of the chain older than the retention and leaves an
 ``AuditCheckpoint`` so what remains still verifies.
 """
@@ -22,7 +23,13 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from qifu.core import permissions, requestinfo, tenancy
-from qifu.core.audit_models import AuditChainHead, AuditCheckpoint, AuditEntry, AuditVerification
+from qifu.core.audit_models import (
+    AuditChainHead,
+    AuditChainVerification,
+    AuditCheckpoint,
+    AuditEntry,
+    AuditVerification,
+)
 
 # Field names whose values never reach the log in clear.
 SENSITIVE_FIELDS = {
@@ -241,41 +248,92 @@ def record_permission_denied(ctx, operation: str) -> AuditEntry | None:
 
 @dataclass
 class ChainReport:
-    checked: int
+    checked: int  # entries verified (resumed platform checks: so far, over all calls)
     broken: AuditEntry | None
     reason: str = ""
-    start_after: int = 0  # id of the last purged entry (0: the chain starts at its beginning)
+    start_after: int = 0  # id of the entry this walk started after (0: the chain's beginning)
+    newly_checked: int = 0  # of which in this call
+
+
+_PREV_WRONG = "上一条的哈希不符（之前的记录被删除、插入或修改）"
+
+
+def _walk(start: int, prev: str, head_hash: str) -> tuple[int, AuditEntry | None, str, AuditEntry | None]:
+    """Walk the entries after ``start``, the first of which must follow ``prev``:
+    (entries verified, the first that does not fit, why, the last verified)."""
+    seen_head = not head_hash or head_hash == prev
+    checked, last = 0, None
+    for entry in AuditEntry.objects.filter(id__gt=start).order_by("id").iterator(chunk_size=2000):
+        if entry.prev_hash != prev:
+            return checked, entry, _PREV_WRONG, last
+        if entry.compute_hash() != entry.hash:
+            return checked, entry, "内容与哈希不符（本条记录被修改）", last
+        prev = entry.hash
+        seen_head = seen_head or entry.hash == head_hash
+        checked, last = checked + 1, entry
+    if not seen_head:
+        return checked, None, "链尾记录缺失（最新的记录被删除）", last
+    return checked, None, "", last
+
+
+def _purge_unvouched(checkpoint: AuditCheckpoint | None) -> tuple[AuditEntry | None, str]:
+    """The newest purge entry must repeat the newest checkpoint; a moved checkpoint shows here."""
+    if checkpoint is None:
+        return None, ""
+    last_purge = AuditEntry.objects.filter(action="audit.purge", id__gt=checkpoint.through_id).order_by("-id").first()
+    changes = (last_purge.changes or {}) if last_purge else {}
+    if changes.get("through_id") != checkpoint.through_id or changes.get("through_hash") != checkpoint.through_hash:
+        return last_purge, "清理检查点与清理记录不一致（检查点被改动或清理记录缺失）"
+    return None, ""
 
 
 def check_chain() -> ChainReport:
-    """Walk the chain from the newest checkpoint; report the first entry that does not fit."""
+    """Walk the whole chain from the newest purge checkpoint; report the first entry that does not fit.
+
+    Records no progress (``verify_audit_chain``); ``check_platform_chain`` resumes from its checkpoint."""
     head = AuditChainHead.objects.filter(pk=1).first()
     head_hash = head.last_hash if head else ""  # read first: entries appended meanwhile come after it
-    seen_head = not head_hash
     checkpoint = AuditCheckpoint.objects.order_by("-through_id").first()
-    prev = checkpoint.through_hash if checkpoint else ""
     start = checkpoint.through_id if checkpoint else 0
-    checked = 0
-    last_purge = None
-    for entry in AuditEntry.objects.filter(id__gt=start).order_by("id").iterator(chunk_size=2000):
-        if entry.prev_hash != prev:
-            reason = "上一条的哈希不符（之前的记录被删除、插入或修改）"
-            return ChainReport(checked, entry, reason, start)
-        if entry.compute_hash() != entry.hash:
-            return ChainReport(checked, entry, "内容与哈希不符（本条记录被修改）", start)
-        if entry.action == "audit.purge":
-            last_purge = entry
-        prev = entry.hash
-        seen_head = seen_head or entry.hash == head_hash
-        checked += 1
-    if not seen_head:
-        return ChainReport(checked, None, "链尾记录缺失（最新的记录被删除）", start)
-    if checkpoint is not None:
-        # The newest purge entry vouches for the newest checkpoint; a moved checkpoint shows here.
-        changes = (last_purge.changes or {}) if last_purge else {}
-        if changes.get("through_id") != checkpoint.through_id or changes.get("through_hash") != checkpoint.through_hash:
-            return ChainReport(checked, last_purge, "清理检查点与清理记录不一致（检查点被改动或清理记录缺失）", start)
-    return ChainReport(checked, None, "", start)
+    checked, broken, reason, _ = _walk(start, checkpoint.through_hash if checkpoint else "", head_hash)
+    if not broken and not reason:
+        broken, reason = _purge_unvouched(checkpoint)
+    return ChainReport(checked, broken, reason, start, checked)
+
+
+def check_platform_chain(*, full: bool = False) -> ChainReport:
+    """The whole chain (platform admins), resuming after the ``AuditChainVerification`` checkpoint.
+
+    Entries up to the checkpoint were verified by an earlier call; the checkpoint entry itself is
+    checked again (still there, same hash, content matching it), and the walk goes on from it, so
+    anything appended, inserted after it, deleted at the end or purged unvouched is found. An edit of
+    an entry before the checkpoint is only found by ``full`` (which starts over) or the command
+    ``verify_audit_chain``. Progress is recorded only when the chain is intact."""
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_hash = head.last_hash if head else ""
+    purged = AuditCheckpoint.objects.order_by("-through_id").first()
+    point = None if full else AuditChainVerification.objects.filter(pk=1).first()
+    before = point.checked if point else 0
+    if point is not None and not (purged and point.through_id <= purged.through_id):
+        anchor = AuditEntry.objects.filter(pk=point.through_id).first()
+        if anchor is None or anchor.hash != point.through_hash or anchor.compute_hash() != anchor.hash:
+            return ChainReport(before, anchor, "上次校验到的记录已被删除或修改", point.through_id, 0)
+        start, prev = anchor.id, anchor.hash
+    else:  # from the beginning, or after the newest purge
+        start, prev = (purged.through_id, purged.through_hash) if purged else (0, "")
+    checked, broken, reason, last = _walk(start, prev, head_hash)
+    if not broken and not reason:
+        broken, reason = _purge_unvouched(purged)
+    if broken or reason:
+        return ChainReport(before + checked, broken, reason, start, checked)
+    if last is not None:
+        values = {"through_id": last.id, "through_hash": last.hash, "checked": before + checked, "at": timezone.now()}
+        try:
+            with transaction.atomic():
+                AuditChainVerification.objects.update_or_create(pk=1, defaults=values)
+        except IntegrityError:
+            pass  # another check recorded the same progress at the same moment
+    return ChainReport(before + checked, None, "", start, checked)
 
 
 @dataclass
@@ -313,9 +371,7 @@ def check_tenant_chain(tenant, *, full: bool = False) -> TenantChainReport:
         if expected is None:  # the first entry left: the chain starts here, or after a purge
             expected = purged.through_hash if purged else ""
         if entry.prev_hash != expected:
-            return TenantChainReport(
-                before + checked, checked, entry, "上一条的哈希不符（之前的记录被删除、插入或修改）"
-            )
+            return TenantChainReport(before + checked, checked, entry, _PREV_WRONG)
         if entry.compute_hash() != entry.hash:
             return TenantChainReport(before + checked, checked, entry, "内容与哈希不符（本条记录被修改）")
         checked, last = checked + 1, entry

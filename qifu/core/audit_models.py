@@ -159,3 +159,22 @@ class AuditVerification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id} ≤{self.through_id}"
+
+
+class AuditChainVerification(models.Model):
+    """How far the whole chain has been verified (``audit.check_platform_chain``): one row, pk 1.
+
+    The platform-wide check resumes after ``through_id`` (whose hash must still be
+    ``through_hash``) instead of walking every entry again; ``full`` starts over."""
+
+    through_id = models.BigIntegerField("已校验至ID")
+    through_hash = models.CharField(max_length=64)
+    checked = models.PositiveIntegerField("累计校验条数", default=0)
+    at = models.DateTimeField("校验时间")
+
+    class Meta:
+        app_label = "core"
+        verbose_name = "审计全链校验检查点"
+
+    def __str__(self) -> str:
+        return f"≤{self.through_id}"

@@ -4148,7 +4148,7 @@ export interface components {
             broken_id: number | null;
             /**
              * Checked
-             * @description 已校验的记录数（租户：累计）
+             * @description 已校验的记录数（累计；full=true 时从头重新计数）
              */
             checked: number;
             /** Intact */

@@ -100,3 +100,75 @@ def test_refusals_are_listed_as_denied(cast, api, auditor, in_tenant):
     rows = api(auditor).get("access/audit/operations", {"outcome": "denied"}).json()["items"]
     assert [(r["action"], r["actor_id"]) for r in rows] == [("access.role.create", cast.staff_a.id)]
     assert "查询操作日志" in rows[0]["changes"]["reason"]
+
+
+# -- the platform admin's whole-chain check resumes too ---------------------------------------------
+def _platform(cast, api):
+    client = api(cast.platform_admin, host="alpha.test")
+    return lambda **params: client.get("access/audit/chain", params).json()
+
+
+def _report(body):
+    return body["scope"], body["intact"], body["checked"], body["newly_checked"]
+
+
+def test_the_platform_check_resumes_after_its_checkpoint(cast, api, in_tenant):
+    check = _platform(cast, api)
+    total = AuditEntry.objects.count()
+    assert _report(check()) == ("platform", True, total, total)
+    assert _report(check()) == ("platform", True, total, 0)  # nothing new: nothing walked
+    audit.record("test.platform_resume", cast.town_a)
+    assert _report(check()) == ("platform", True, total + 1, 1)
+    assert _report(check(full=True)) == ("platform", True, total + 1, total + 1)
+
+
+def test_the_platform_check_finds_an_old_edit_only_in_full(cast, api, in_tenant):
+    check = _platform(cast, api)
+    check()
+    victim = AuditEntry.objects.order_by("id")[2]
+    _tamper(victim.id)
+    assert check()["intact"] is True  # verified before the edit, not walked again
+    full = check(full=True)
+    assert full["intact"] is False and full["broken_id"] == victim.id and "被修改" in full["reason"]
+
+
+def test_the_platform_check_notices_its_checkpoint_entry_edited_or_removed(cast, api, in_tenant):
+    check = _platform(cast, api)
+    check()
+    newest = AuditEntry.objects.order_by("-id").first()
+    _tamper(newest.id)
+    body = check()
+    assert body["intact"] is False and body["broken_id"] == newest.id and body["newly_checked"] == 0
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditentry WHERE id = %s", [newest.id])
+    body = check()
+    assert body["intact"] is False and "删除" in body["reason"]
+
+
+def test_the_platform_check_finds_what_changed_after_its_checkpoint(cast, api, in_tenant):
+    check = _platform(cast, api)
+    check()
+    first, second = (audit.record("test.after_checkpoint", cast.town_a) for _ in range(2))
+    audit.record("test.after_checkpoint", cast.town_a)
+    with connection.cursor() as cursor:  # an entry removed right after the checkpoint
+        cursor.execute("DELETE FROM core_auditentry WHERE id = %s", [first.id])
+    body = check()
+    assert body["intact"] is False and body["broken_id"] == second.id and body["newly_checked"] == 0
+    # A failed check records no progress: the finding stays until the chain is repaired.
+    assert check()["broken_id"] == second.id
+    with connection.cursor() as cursor:  # now only the newest entries are gone
+        cursor.execute("DELETE FROM core_auditentry WHERE id > %s", [first.id])
+    body = check()
+    assert body["intact"] is False and "链尾" in body["reason"]
+
+
+def test_the_platform_check_resumes_after_a_purge(cast, api, in_tenant):
+    from qifu.core.tests.test_audit_chain import _age
+
+    check = _platform(cast, api)
+    check()
+    _age(set(AuditEntry.objects.values_list("id", flat=True)), 400)  # everything verified becomes old
+    audit.record("test.kept", cast.town_a)
+    assert audit.purge(365) > 0
+    body = check()  # resumes after the purge checkpoint: the kept entry and the purge's own entry
+    assert _report(body)[:2] == ("platform", True) and body["newly_checked"] == 2
