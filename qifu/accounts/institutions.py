@@ -160,14 +160,15 @@ def reject(app: InstitutionApplication, reviewer, reason: str) -> InstitutionApp
         raise ApiError("identity.reason_required", "请填写驳回原因，申请人将看到该说明", status=422)
     app = InstitutionApplication.objects.select_for_update().get(pk=app.pk)
     _transition(app, S.REJECTED, reviewer, reason)
-    # The contact hears of it when the phone has an account here (in-site at once, SMS after commit);
-    # everyone can look the application up with their phone (``lookup``).
-    contact = User.objects.filter(tenant=app.tenant, phone=app.contact_phone, is_active=True).first()
-    if contact is not None:
-        from qifu.accounts.events import INSTITUTION_REJECTED
-        from qifu.messaging.services import notify
+    # The contact hears of it: through their account when the phone has one here (in-site at once,
+    # SMS after commit), else by SMS at the phone itself. Everyone can also look the application up
+    # with their phone (``lookup``).
+    from qifu.accounts.events import INSTITUTION_REJECTED
+    from qifu.messaging.services import Address, notify
 
-        notify(INSTITUTION_REJECTED, [contact], {"institution": app.name, "reason": reason})
+    contact = User.objects.filter(tenant=app.tenant, phone=app.contact_phone, is_active=True).first()
+    recipient = contact if contact is not None else Address.phone(app.contact_phone)
+    notify(INSTITUTION_REJECTED, [recipient], {"institution": app.name, "reason": reason})
     return app
 
 

@@ -2,8 +2,13 @@
 
 ``notify(event, recipients, context)`` — from inside your own service's transaction::
 
-    from qifu.messaging.services import notify
+    from qifu.messaging.services import Address, notify
     notify("marketplace.application.accepted", [owner], {"product": p.name, "enterprise": e.name})
+    notify("identity.institution.rejected", [Address.phone(app.contact_phone)], {...})
+
+Recipients are users of the current tenant or bare addresses (:class:`Address`: a phone number,
+reached by SMS) of people without an account. Addresses take essential events only: without an
+account nobody can opt out.
 
 The send and its delivery rows are written in *your* transaction (an outbox: they
 roll back with your change); in-site messages are delivered in it too, and the
@@ -15,8 +20,10 @@ opt-outs), through the SMS channel; raises ``ApiError`` when the provider refuse
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,10 +36,72 @@ from qifu.messaging.render import VariableError, check, render, stringify
 
 RUN_SEND = "messaging.run_send"
 VERIFICATION_WAIT_SECONDS = 5
+logger = logging.getLogger("qifu.messaging")
 
 
 class MessagingError(ValueError):
     """A programming error in a notify() call (unknown event, wrong variables)."""
+
+
+@dataclass(frozen=True)
+class Address:
+    """A recipient without an account: an address on one channel (only ``sms``, a mainland mobile number)."""
+
+    channel: str
+    value: str
+
+    @classmethod
+    def phone(cls, number: str) -> Address:
+        return cls("sms", (number or "").strip())
+
+    @property
+    def masked(self) -> str:
+        return self.value[:3] + "****" + self.value[-4:]
+
+
+def _recipients(definition: events.Event, recipients: Iterable) -> tuple[list, list[str]]:
+    """(users, phone numbers) of a notify() call: checked, without repeats."""
+    tenant = tenancy.current_tenant()
+    users, phones, seen = [], [], set()
+    for recipient in recipients:
+        if recipient is None:
+            continue
+        if isinstance(recipient, Address):
+            if recipient.channel != "sms":
+                raise MessagingError(f"消息事件 {definition.code}：没有账号的接收人只能用手机号（短信）接收")
+            if not definition.essential:
+                raise MessagingError(
+                    f"消息事件 {definition.code} 不是必达消息：没有账号的接收人无法退订，只能接收必达类别的消息"
+                )
+            if not segments.PHONE_RE.match(recipient.value):
+                # stored data, not the caller's code: the others still hear of it
+                logger.warning("notify %s: %s is not a mobile number, skipped", definition.code, recipient.masked)
+                continue
+            if recipient.value not in phones:
+                phones.append(recipient.value)
+            continue
+        if not hasattr(recipient, "tenant_id"):
+            raise MessagingError(f"消息事件 {definition.code}：接收人须是用户或 Address（如 Address.phone(号码)）")
+        if recipient.pk in seen:
+            continue
+        if recipient.tenant_id != tenant.pk:
+            raise MessagingError(f"消息事件 {definition.code}：接收人 {recipient.pk} 不属于当前租户")
+        seen.add(recipient.pk)
+        users.append(recipient)
+    # a number one of the users has is reached through that user (once, and in-site too)
+    taken = {u.phone for u in users if u.phone}
+    return users, [p for p in phones if p not in taken]
+
+
+def _segment(users: list, phones: list[str]) -> dict:
+    """What the send log shows as its recipients (numbers masked, as for verification codes)."""
+    masked = [Address.phone(p).masked for p in phones]
+    if not users:
+        return {"kind": "phones", "values": masked}
+    segment = {"kind": "users", "user_ids": [u.pk for u in users]}
+    if masked:
+        segment["phones"] = masked
+    return segment
 
 
 def _route(event: events.Event) -> tuple[list[str], dict[str, int]]:
@@ -52,9 +121,11 @@ def _route(event: events.Event) -> tuple[list[str], dict[str, int]]:
 
 
 def notify(event: str, recipients: Iterable, context: dict, *, link: str = "") -> Send | None:
-    """Send ``event`` to ``recipients`` (users of the current tenant) with ``context`` variables.
+    """Send ``event`` to ``recipients`` with ``context`` variables.
 
-    ``link`` (optional) is a same-site path the in-site message and WeChat message open.
+    Recipients are users of the current tenant and :class:`Address` es (essential events only);
+    an address gets the event's SMS when its route has SMS. ``link`` (optional) is a same-site
+    path the in-site message and WeChat message open.
     """
     try:
         definition = events.get(event)
@@ -65,19 +136,15 @@ def notify(event: str, recipients: Iterable, context: dict, *, link: str = "") -
     except VariableError as exc:
         raise MessagingError(str(exc)) from None
     tenant = tenancy.current_tenant()
-    users = []
-    seen = set()
-    for user in recipients:
-        if user is None or user.pk in seen:
-            continue
-        if user.tenant_id != tenant.pk:
-            raise MessagingError(f"消息事件 {event}：接收人 {user.pk} 不属于当前租户")
-        seen.add(user.pk)
-        users.append(user)
-    if not users:
+    users, phones = _recipients(definition, recipients)
+    if not users and not phones:
         return None
     chosen, templates = _route(definition)
-    if not chosen:
+    if phones and "sms" not in chosen:
+        # the tenant's rule sends this event without SMS: a bare number has no other way in
+        logger.info("notify %s: the event's route has no SMS, %d numbers not reached", event, len(phones))
+        phones = []
+    if not chosen or not (users or phones):
         return None
     variables = stringify({k: (context or {})[k] for k in definition.variables})
     with transaction.atomic():
@@ -93,10 +160,12 @@ def notify(event: str, recipients: Iterable, context: dict, *, link: str = "") -
             texts={"inapp": definition.default_text or definition.label},
             variables=variables,
             link=link[:300] if link.startswith("/") and not link.startswith("//") else "",
-            segment={"kind": "users", "user_ids": [u.pk for u in users]},
+            segment=_segment(users, phones),
             started_at=timezone.now(),
         )
-        segments.materialise(send, [segments.Recipient(u.pk) for u in users])
+        segments.materialise(
+            send, [*(segments.Recipient(u.pk) for u in users), *(segments.Recipient(None, p) for p in phones)]
+        )
         # In-site messages are part of the caller's transaction: exactly once, rolled back with it.
         delivery.pump_inapp(send)
         external = send.deliveries.exclude(channel="inapp").filter(state=Delivery.State.QUEUED).exists()

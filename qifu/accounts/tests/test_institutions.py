@@ -308,3 +308,37 @@ def test_an_applicant_looks_up_the_progress_with_their_phone(cast, client, api, 
         "auth/institution-applications/status", {"phone": "13655550009", "sms_code": last_code(outbox, "13655550009")}
     )
     assert other.status_code == 200 and other.json() == []
+
+
+def test_a_rejected_applicant_without_an_account_gets_an_sms(
+    cast, client, api, outbox, clock, django_capture_on_commit_callbacks
+):
+    from qifu.messaging.models import Delivery, Message
+
+    assert apply(client, outbox).status_code == 200  # PHONE has no account of the tenant
+    with tenancy.tenant_scope(cast.tenant):
+        app = InstitutionApplication.objects.get()
+    outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        rejected = api(cast.staff_a).post(f"auth/institution-applications/{app.id}/reject", {"reason": "执照已过期"})
+    assert rejected.status_code == 200
+    [sms] = [m for m in outbox if m["to"] == PHONE]
+    assert "执照已过期" in sms["text"] and "甲区知识产权代理有限公司" in sms["text"]
+    with tenancy.tenant_scope(cast.tenant):
+        row = Delivery.objects.get(send__event="identity.institution.rejected")
+        assert (row.channel, row.recipient_key, row.state) == ("sms", f"p:{PHONE}", Delivery.State.DELIVERED)
+        assert not Message.objects.filter(event="identity.institution.rejected").exists()
+    assert not User.objects.filter(phone=PHONE).exists()  # telling them makes no account
+
+
+def test_an_approved_applicant_without_an_account_gets_an_sms_at_the_contact_phone(
+    cast, client, api, outbox, clock, django_capture_on_commit_callbacks
+):
+    assert apply(client, outbox).status_code == 200
+    with tenancy.tenant_scope(cast.tenant):
+        app = InstitutionApplication.objects.get()
+    outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        api(cast.staff_a).post(f"auth/institution-applications/{app.id}/approve", {})
+    # the new admin account carries the contact phone: one SMS there, through the account
+    assert [m["to"] for m in outbox] == [PHONE] and "已通过入驻审核" in outbox[0]["text"]
