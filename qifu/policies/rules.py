@@ -303,6 +303,20 @@ def validate_rule(tree: Any) -> dict | None:
 
 
 # --------------------------------------------------------------------------- description
+def _industry_name(code: str) -> str:
+    """ "制造业（C）" for a code of the GB/T 4754 list, else the code itself."""
+    from qifu.orgs.industries import DIVISIONS, SECTIONS  # plain data
+
+    names = dict(SECTIONS) | {division: name for _, division, name in DIVISIONS}
+    return f"{names[code]}（{code}）" if code in names else code
+
+
+def _shown(fact: F.Fact, value: Any) -> str:
+    if fact.type == "industry":
+        return _industry_name(value)
+    return fact.choices.get(value, value)
+
+
 def describe(node: dict) -> str:
     """A one-line Chinese reading of a leaf (or group) node."""
     kind = node["type"]
@@ -322,15 +336,15 @@ def describe(node: dict) -> str:
         value = node["value"]
         if fact.type == "bool":
             value = "是" if value else "否"
-        elif fact.type == "enum":
-            value = fact.choices.get(value, value)
+        elif fact.type in ("enum", "industry"):
+            value = _shown(fact, value)
         return f"{fact.label} {COMPARE_OPS[node['op']]} {value}{unit}"
     if kind == "range":
         low = "" if node["min"] is None else f"{node['min']}{unit} ≤ "
         high = "" if node["max"] is None else f" ≤ {node['max']}{unit}"
         return f"{low}{fact.label}{high}"
     if kind in ("in", "not_in"):
-        shown = [fact.choices.get(v, v) for v in node["values"][:6]]
+        shown = [_shown(fact, v) for v in node["values"][:6]]
         more = "等" if len(node["values"]) > 6 else ""
         return f"{fact.label}{'属于' if kind == 'in' else '不属于'}：{'、'.join(shown)}{more}"
     if kind == "has":

@@ -107,3 +107,9 @@ def test_the_validate_operation_checks_the_table_too(api, cast, value):
     )
     assert response.status_code == 422
     assert f"行业代码“{value}”不在平台的国民经济行业分类表" in response.json()["message"]
+
+
+def test_condition_lines_name_the_industries(api, cast):
+    response = api(cast.staff_a).post("policies/manage/rules/validate", {"tree": _in("industry_code", "C", "39")})
+    assert response.status_code == 200
+    assert response.json()["lines"] == ["所属行业属于：制造业（C）、计算机、通信和其他电子设备制造业（39）"]
