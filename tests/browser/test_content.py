@@ -108,3 +108,60 @@ def test_an_enterprise_signs_up_and_staff_see_the_sign_up_masked(live_server, ca
     expect(signups).not_to_contain_text("13800001111")
     expect(page.get_by_test_id("signup-export")).to_have_count(0)  # staff may not export full numbers
     context.close()
+
+
+def test_an_article_body_written_with_the_editor_toolbar_shows_on_the_portal(live_server, cast, browser):
+    from playwright.sync_api import expect
+
+    from qifu.content.models import Article
+    from qifu.core import tenancy
+
+    title = "浏览器测试：申报材料清单"
+    context, page = _sign_in(browser, live_server, cast.staff_a, cast.password)
+    page.goto(live_server.url + "/console/content/articles")
+    page.get_by_role("button", name="新建内容").click()
+    dialog = page.get_by_role("dialog", name="新建内容")
+    dialog.locator(".el-form-item", has_text="标题").locator("input").fill(title)
+    editor = dialog.get_by_test_id("article-body-editor")
+    text = editor.get_by_role("textbox", name="内容正文", exact=True)
+    text.click()
+    # Keyboard only: Alt+F10 reaches the toolbar, arrows move inside it, Enter presses, Escape returns.
+    page.keyboard.press("Alt+F10")
+    expect(editor.get_by_role("button", name=re.compile("^大标题"))).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # 中标题
+    page.keyboard.type("需提交的材料")
+    page.keyboard.press("Enter")
+    editor.get_by_role("button", name=re.compile("^项目列表")).click()
+    page.keyboard.type("营业执照复印件")
+    page.keyboard.press("Enter")
+    page.keyboard.type("上年度财务报表")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    editor.get_by_role("button", name=re.compile("^插入 3×3 表格")).click()
+    for cell in ["材料", "份数", "备注", "申请表", "1", "加盖公章"]:
+        page.keyboard.type(cell)
+        page.keyboard.press("Tab")
+    expect(text.locator("h3")).to_have_text("需提交的材料")
+    expect(text.locator("ul > li")).to_have_count(2)
+    expect(text.locator("th")).to_have_count(3)
+    dialog.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("已保存")).to_be_visible()
+    row = page.locator(".el-table__body tr", has_text=title).first
+    row.get_by_role("button", name="发布").click()
+    expect(row).to_contain_text("已发布")
+    context.close()
+
+    with tenancy.tenant_scope(cast.tenant):
+        article = Article.objects.get(title=title)
+    assert article.body.startswith("<h3>需提交的材料</h3><ul><li><p>营业执照复印件</p></li>")
+    assert "<th" in article.body and "<td" in article.body and "<p>加盖公章</p></td>" in article.body
+
+    visitor, page = _context(browser)
+    page.goto(live_server.url + f"/content/{article.pk}")
+    body = page.locator(".body")
+    expect(body.get_by_role("heading", level=3)).to_have_text("需提交的材料")
+    expect(body.locator("ul > li")).to_have_text(["营业执照复印件", "上年度财务报表"])
+    expect(body.get_by_role("columnheader")).to_have_text(["材料", "份数", "备注"])
+    expect(body.get_by_role("cell", name="加盖公章")).to_be_visible()
+    visitor.close()

@@ -41,23 +41,69 @@ def test_draft_review_publish_search_and_self_check(live_server, cast, browser):
     from qifu.core import tenancy
     from qifu.policies.models import Policy
 
-    # 1. A district clerk drafts the policy with a condition from the visual editor and submits it.
+    # 1. A district clerk drafts the policy: the body through the editor's toolbar (a heading, a
+    #    numbered list, a link), a condition picked from the industry list, and submits it.
     context, page, dialogs = _context(browser)
     _sign_in(page, live_server, cast.staff_a, cast.password)
     page.goto(live_server.url + "/console/policies/new")
     page.get_by_test_id("policy-title-input").fill(TITLE)
     page.get_by_test_id("policy-department-input").fill("区工业和信息化局")
     page.get_by_test_id("policy-summary-input").fill("对新认定的专精特新中小企业给予奖励。")
-    page.locator("textarea[placeholder*='保存时自动清除脚本']").fill(
-        "<p>一、奖励标准</p><img src=x onerror=\"alert('xss')\"><script>alert('xss')</script>"
-    )
+
+    editor = page.get_by_test_id("policy-body-editor")
+    text = editor.get_by_role("textbox", name="政策正文", exact=True)
+    text.click()
+    editor.get_by_role("button", name=re.compile("^大标题")).click()
+    page.keyboard.type("一、奖励标准")
+    page.keyboard.press("Enter")
+    editor.get_by_role("button", name=re.compile("^编号列表")).click()
+    page.keyboard.type("新认定的专精特新中小企业奖励 20 万元")
+    page.keyboard.press("Enter")
+    page.keyboard.type("新认定的“小巨人”企业奖励 50 万元")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")  # an empty item leaves the list
+    page.keyboard.type("详见区工信局网站")
+    page.keyboard.press("Shift+Home")
+    editor.get_by_role("button", name=re.compile("^插入或编辑链接")).click()
+    link = editor.get_by_test_id("rte-link-input")
+    link.fill("javascript:alert(1)")
+    link.press("Enter")
+    expect(editor.get_by_role("alert")).to_contain_text("须以 http://、https:// 或 mailto: 开头")
+    link.fill("https://gxj.example.gov.cn/art/2026/3/1/art_1.html")
+    link.press("Enter")
+    expect(text.locator("h2")).to_have_text("一、奖励标准")
+    expect(text.locator("ol > li")).to_have_count(2)
+    expect(text.locator("a")).to_have_attribute("href", "https://gxj.example.gov.cn/art/2026/3/1/art_1.html")
+    # The HTML source view shows the same body; what is added there still goes through the sanitiser.
+    editor.get_by_role("button", name="HTML 源码").click()
+    source = editor.get_by_role("textbox", name="政策正文（HTML 源码）")
+    expect(source).to_have_value(re.compile(r"^<h2>一、奖励标准</h2><ol[^>]*><li><p>新认定的专精特新"))
+    source.fill(source.input_value() + "<img src=x onerror=\"alert('xss')\"><script>alert('xss')</script>")
+
     page.get_by_test_id("rule-switch").click()  # 设置结构化条件: starts with 从业人数 ≥ 1
-    expect(page.get_by_test_id("rule-editor")).to_be_visible()
+    rule_editor = page.get_by_test_id("rule-editor")
+    expect(rule_editor).to_be_visible()
+    rule_editor.get_by_role("button", name="+ 添加条件").click()
+    second = page.get_by_test_id("rule-node-条件 2")
+    second.locator(".el-select").first.click()
+    page.locator(".el-select-dropdown__item:visible").get_by_text("属于", exact=True).click()
+    picker = second.get_by_test_id("industry-picker")
+    picker.click()
+    page.keyboard.type("计算机")
+    page.locator(".el-select-dropdown__item:visible", has_text="39 计算机、通信和其他电子设备制造业").click()
+    page.keyboard.press("Escape")
     page.get_by_role("button", name="校验条件").click()
     expect(page.get_by_text("从业人数 ≥ 1人")).to_be_visible()
+    expect(page.get_by_text("所属行业属于：计算机、通信和其他电子设备制造业（39）")).to_be_visible()
     page.get_by_test_id("save-policy").click()
     expect(page).to_have_url(re.compile(r"/console/policies/\d+$"))
     policy_id = int(page.url.rsplit("/", 1)[-1])
+    with tenancy.tenant_scope(cast.tenant):
+        saved = Policy.objects.get(pk=policy_id)
+    assert re.match(r"<h2>一、奖励标准</h2><ol[^>]*><li><p>新认定的专精特新中小企业奖励 20 万元</p></li>", saved.body)
+    assert 'href="https://gxj.example.gov.cn/art/2026/3/1/art_1.html"' in saved.body
+    assert "<script" not in saved.body and "onerror" not in saved.body and "<p></p>" not in saved.body
+    assert saved.conditions["children"][1] == {"type": "in", "fact": "industry_code", "values": ["39"]}
     page.get_by_test_id("submit-review").click()
     expect(page.get_by_test_id("policy-status")).to_have_text("待审核")
     expect(page.get_by_test_id("approve")).to_be_disabled()  # the submitter may not approve
@@ -85,7 +131,12 @@ def test_draft_review_publish_search_and_self_check(live_server, cast, browser):
     expect(results.locator("mark").first).to_have_text("专精特新")
     results.get_by_test_id("policy-title").first.click()
     expect(page.get_by_test_id("policy-heading")).to_have_text(TITLE)
-    expect(page.get_by_text("一、奖励标准")).to_be_visible()
+    body = page.locator(".el-card", has_text="政策原文").locator(".body")
+    expect(body.get_by_role("heading", level=2)).to_have_text("一、奖励标准")
+    expect(body.locator("ol > li")).to_have_text(
+        ["新认定的专精特新中小企业奖励 20 万元", "新认定的“小巨人”企业奖励 50 万元"]
+    )
+    expect(page.get_by_text("所属行业属于：计算机、通信和其他电子设备制造业（39）")).to_be_visible()
     page.get_by_test_id("eligibility-button").click()
     expect(page.get_by_text("请先以企业账号登录后再自检")).to_be_visible()
     assert dialogs == []
