@@ -104,8 +104,13 @@ def test_draft_review_publish_search_and_self_check(live_server, cast, browser):
     assert 'href="https://gxj.example.gov.cn/art/2026/3/1/art_1.html"' in saved.body
     assert "<script" not in saved.body and "onerror" not in saved.body and "<p></p>" not in saved.body
     assert saved.conditions["children"][1] == {"type": "in", "fact": "industry_code", "values": ["39"]}
+    # Reopened, a body holding an image (which the visual editor cannot show) opens as HTML source.
+    page.reload()
+    expect(editor.get_by_role("note")).to_contain_text("已以 HTML 源码方式打开")
+    expect(source).to_have_value(re.compile(r'<img src="x">$'))
     page.get_by_test_id("submit-review").click()
     expect(page.get_by_test_id("policy-status")).to_have_text("待审核")
+    expect(source).to_have_attribute("readonly", "")  # only drafts are editable
     expect(page.get_by_test_id("approve")).to_be_disabled()  # the submitter may not approve
     context.close()
 
