@@ -204,7 +204,7 @@ def _settle(msgid: str, openid: str, ok: bool, code: str, reason: str) -> tuple[
         fields.update(state=Delivery.State.DELIVERED, delivered_at=now)
     else:
         fields.update(state=Delivery.State.FAILED, reason=reason[:500])
-    sends = set(rows.filter(state=Delivery.State.SENT).values_list("send_id", flat=True))
+    sends = set(rows.filter(state=Delivery.State.SENT).order_by().values_list("send_id", flat=True))
     changed = rows.filter(state=Delivery.State.SENT).update(**fields) if sends else 0
     if changed:
         logger.info("wechat report %s: %s", msgid, "delivered" if ok else f"failed ({code})")
