@@ -23,7 +23,8 @@ from qifu.finance.models import FinancialProduct, LoanApplication, LoanEvent, Lo
 from qifu.finance.transitions import ENTERPRISE, INSTITUTION, TRANSITIONS
 from qifu.marketplace.services.common import enterprise_people, institution_people, new_number, notify
 from qifu.policies import facts as policy_facts
-from qifu.policies.rules import INELIGIBLE, evaluate, validate_rule
+from qifu.policies.references import validate_rule
+from qifu.policies.rules import INELIGIBLE, evaluate
 
 S = LoanApplication.Status
 MONEY = Decimal("0.01")

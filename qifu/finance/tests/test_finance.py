@@ -109,6 +109,11 @@ def test_only_financial_institutions_publish_and_rules_are_validated(cast, api, 
     bad = {**PRODUCT, "eligibility": {"type": "compare", "fact": "no_such_fact", "op": "gt", "value": 1}}
     r = api(bank.admin).post("finance/institution/products", bad)
     assert r.status_code == 422 and r.json()["code"] == "policies.rule_invalid"
+    # the same reference check as policies: an industry code outside the GB/T 4754 table is refused
+    unknown = {**PRODUCT, "eligibility": {"type": "in", "fact": "industry_code", "values": ["99"]}}
+    r = api(bank.admin).post("finance/institution/products", unknown)
+    assert r.status_code == 422 and r.json()["code"] == "policies.rule_invalid"
+    assert "“99”" in r.json()["message"]
     r = api(bank.admin).post("finance/institution/products", {**PRODUCT, "min_amount": "5000000.00"})
     assert r.status_code == 422 and r.json()["code"] == "finance.amount_range"
     assert api(cast.enterprise_owner).post("finance/institution/products", PRODUCT).status_code == 403
