@@ -1,6 +1,7 @@
 """Helpers for the generic access sweep: schema-valid request bodies (so a denial is the server's
 decision and not a validation error), paths filled with the ids of real rows (see ``sweep_world``),
-and a snapshot of every row of every table to prove that nothing was written."""
+and a snapshot of every row of every table to prove that nothing was written (but the router's
+audit entries for refused permissions, ``set_aside_denied_entries``)."""
 
 from __future__ import annotations
 

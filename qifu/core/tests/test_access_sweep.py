@@ -12,7 +12,9 @@ called
 - public object operations on one tenant's object from the other tenant's site (anonymous) and
   by the other tenant's admin: 404;
 
-and afterwards every row of every table must be exactly as before. Finally, as the control that
+and afterwards every row of every table must be exactly as before — except the operation log's
+``access.permission_denied`` entries of the user without permission (and the chain head naming the
+newest), the one write a refusal makes (``sweep.set_aside_denied_entries``). Finally, as the control that
 makes the 404s mean isolation rather than absence: every read of an object is answered 200 for at
 least one person of the object's own tenant (anonymous for public reads).
 """
