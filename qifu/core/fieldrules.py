@@ -81,6 +81,16 @@ def ruleable_fields(model: type[models.Model] | str) -> dict[str, str]:
     return fields
 
 
+def can_withhold(model: type[models.Model] | str, name: str) -> bool:
+    """May ``name`` be hidden or masked? Only if an empty value is a valid output for it.
+
+    A withheld value comes out as "" (text) or null; the output schemas type a non-null number,
+    flag, date, list or relation as required, so withholding one would fail the response. Such
+    fields take only the read-only rule (a meta-test checks the output schemas of the others)."""
+    field = concrete(model)._meta.get_field(name)
+    return field.null or field.get_internal_type() in ("CharField", "TextField")
+
+
 def ruleable_models() -> dict[str, dict[str, Any]]:
     """Every tenant-owned model with its restrictable fields (for the role editor).
 
@@ -93,7 +103,12 @@ def ruleable_models() -> dict[str, dict[str, Any]]:
         if model._meta.abstract or model._meta.proxy:
             continue
         if issubclass(model, TenantOwned) or label in _EXTRA_RULEABLE:
-            result[label] = {"label": str(model._meta.verbose_name), "fields": ruleable_fields(model)}
+            fields = ruleable_fields(model)
+            result[label] = {
+                "label": str(model._meta.verbose_name),
+                "fields": fields,
+                "readonly_only": [name for name in fields if not can_withhold(model, name)],
+            }
     return result
 
 
@@ -118,6 +133,8 @@ def validate_rules(rules: dict) -> dict[str, dict[str, str]]:
                 continue
             if rule not in RULES:
                 raise ValueError(f"字段「{allowed[name]}」的规则「{rule}」无效，应为 hidden / masked / readonly")
+            if rule in (HIDDEN, MASKED) and not can_withhold(model, name):
+                raise ValueError(f"字段「{allowed[name]}」不能隐藏或脱敏（接口中该字段必须有值），只能设为只读")
             kept[name] = rule
         if kept:
             # A proxy's label is stored as the concrete model's (the stricter rule wins if both are given).

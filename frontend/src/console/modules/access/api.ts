@@ -24,7 +24,7 @@ export interface MenuNode {
 export interface Catalogue {
   menu: MenuNode[]
   scopes: { value: string; label: string }[]
-  field_models: Record<string, { label: string; fields: Record<string, string> }>
+  field_models: Record<string, { label: string; fields: Record<string, string>; readonly_only: string[] }>
   field_rules: Record<string, string>
 }
 export interface Profile {
