@@ -182,7 +182,9 @@ def test_refusals_write_nothing(server, cast):
     forged = server.job_finished(int(row.provider_id), token="guessed-token")
     assert push(*forged).status_code == 403
     assert push({}, body).status_code == 403
-    assert push({**query, "signature": query["signature"].upper()[:-1] + "0"}, body).status_code == 403
+    signature = query["signature"].upper()
+    altered = signature[:-1] + ("1" if signature[-1] == "0" else "0")  # one hex digit off, always
+    assert push({**query, "signature": altered}, body).status_code == 403
     stale = server.job_finished(int(row.provider_id), timestamp=int(time.time()) - 600)
     assert push(*stale).json()["code"] == "messaging.wechat_stale"
     assert push(server.signed(), b"<xml>" + b"x" * (wechat_events.MAX_BODY + 1) + b"</xml>").status_code == 413
