@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.utils import timezone
+
 from qifu.accounts.models import User
 from qifu.policies import selectors, services
 from qifu.policies.demo_text import compose_body
@@ -285,7 +287,7 @@ def seed(ctx) -> None:
     rng = ctx.rng
     tags = _tags()
     submitter, reviewer = _people(ctx)
-    today = dt.date.today()
+    today = timezone.localdate()
     total = ctx.count(240, 24)
     levels = ["national"] * 2 + ["provincial"] * 2 + ["city"] * 3 + ["district"] * 5
     serial: dict[str, int] = {}

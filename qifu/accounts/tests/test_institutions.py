@@ -18,9 +18,14 @@ CODE = make_credit_code("3", "1", "320505", "MA9KQ7TL")
 PHONE = "13655550001"
 
 
+WRONG_CODE = object()  # ``sms_code=WRONG_CODE``: a code that is certainly not the one sent
+
+
 def apply(client, outbox, phone=PHONE, **changes):
     c = client()
     request_code(c, phone, "institution")
+    if changes.get("sms_code") is WRONG_CODE:
+        changes["sms_code"] = f"{(int(last_code(outbox, phone)) + 1) % 10**6:06d}"
     data = {
         "name": "甲区知识产权代理有限公司",
         "kind": "ip",
@@ -89,7 +94,7 @@ def test_reject_needs_a_reason(cast, client, api, outbox, clock):
     [
         ({"kind": "casino"}, 422),
         ({"credit_code": CODE[:-1] + ("1" if CODE[-1] != "1" else "2")}, 422),
-        ({"sms_code": "000000"}, 400),
+        ({"sms_code": WRONG_CODE}, 400),
         ({"licence": SimpleUploadedFile("x.png", b"GIF89a....", content_type="image/png")}, 415),
     ],
 )

@@ -144,13 +144,23 @@ def _enrol(user) -> str:
     return secret
 
 
+def _wrong_totp(secret: str, now) -> str:
+    """A six-digit code the server certainly refuses: none of the codes of the accepted windows."""
+    totp = pyotp.TOTP(secret)
+    accepted = {totp.at(now, counter_offset=offset) for offset in (-1, 0, 1)}
+    code = int(totp.at(now))
+    while f"{code:06d}" in accepted:
+        code = (code + 1) % 10**6
+    return f"{code:06d}"
+
+
 def test_totp_second_step(cast, client, clock):
     secret = _enrol(cast.staff_a)
     c = client()
     first = login(c, "staff-a", cast.password)
     assert first.status_code == 428 and first.json()["code"] == "identity.second_factor_required"
     assert c.get("auth/me").status_code == 401  # not signed in yet
-    wrong = c.post("auth/login/totp", {"code": "000000"})
+    wrong = c.post("auth/login/totp", {"code": _wrong_totp(secret, clock.now)})
     assert wrong.status_code == 400
     code = pyotp.TOTP(secret).at(clock.now)
     assert c.post("auth/login/totp", {"code": code}).status_code == 200
@@ -194,7 +204,7 @@ def test_optional_totp_enrolment_and_disable(cast, api, clock):
     c = api(cast.enterprise_owner)
     assert c.get("auth/totp").json() == {"enrolled": False, "required": False}
     secret = c.post("auth/totp/setup").json()["secret"]
-    assert c.post("auth/totp/confirm", {"code": "000000"}).status_code == 400
+    assert c.post("auth/totp/confirm", {"code": _wrong_totp(secret, clock.now)}).status_code == 400
     assert c.post("auth/totp/confirm", {"code": pyotp.TOTP(secret).at(clock.now)}).status_code == 200
     assert c.get("auth/totp").json()["enrolled"] is True
     clock.advance(seconds=31)

@@ -119,12 +119,16 @@ def test_stale_claim_is_reconciled_from_the_provider_not_resent(aliyun, cast, in
     send = _send(channels=["sms"], templates={"sms": template.pk}, variables={"x": "1"})
     segments.materialise(send, [segments.Recipient(cast.staff_a.pk), segments.Recipient(cast.staff_b.pk)])
     rows = engine.claim(send, 10)
-    # the worker sent staff_a's SMS and died before recording anything
+    # the worker sent staff_a's SMS and died before recording anything; the claim is an hour old
+    # and the provider accepted the SMS while it was held (not "now": after Beijing midnight the
+    # lookup of the claim's day would rightly not find a message accepted today)
     from qifu.messaging import channels
 
+    claimed = timezone.now() - dt.timedelta(hours=1)
+    aliyun.clock = lambda: claimed + dt.timedelta(seconds=5)
     accepted = next(d for d in rows if d.user_id == cast.staff_a.pk)
     assert channels.get("sms").send(engine.Renderer(send).outgoing(accepted)).ok
-    Delivery.objects.filter(send=send).update(claimed_at=timezone.now() - dt.timedelta(hours=1))
+    Delivery.objects.filter(send=send).update(claimed_at=claimed)
     assert engine.reconcile_stale(send) == 2
     engine.pump(send)
     assert aliyun.count_by_phone() == {cast.staff_a.phone: 1, cast.staff_b.phone: 1}
