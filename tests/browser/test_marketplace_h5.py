@@ -191,4 +191,15 @@ def test_h5_market_filters_detail_favourites_and_loans(live_server, cast, browse
     expect(timeline.locator(".van-step")).to_have_count(2)
     expect(timeline).to_contain_text("提交申请")
     expect(timeline).to_contain_text("受理（已安排客户经理）")
+
+    # 我的 links to each of the enterprise's own lists.
+    for testid, path in [
+        ("h5-mine-favourites", r"/h5/marketplace/favourites$"),
+        ("h5-mine-loans", r"/h5/finance/mine$"),
+        ("h5-mine-market", r"/h5/marketplace/mine$"),
+        ("h5-mine-subscription", r"/h5/policies/subscription$"),
+    ]:
+        page.goto(live_server.url + "/h5/mine")
+        page.get_by_test_id(testid).click()
+        expect(page).to_have_url(re.compile(path))
     context.close()
