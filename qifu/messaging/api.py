@@ -7,7 +7,6 @@ from django.http import HttpResponse
 from ninja import File, Form, Query, Status
 from ninja.files import UploadedFile
 
-from qifu.core.errors import ApiError
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import AUTHENTICATED, PUBLIC
 from qifu.core.routers import QifuRouter
@@ -271,13 +270,6 @@ def upload_list(request, kind: Form[Literal["phones", "credit_codes"]], file: Fi
     "/sends", permission=SEND_CREATE, response={201: MsgSendDetailOut}, summary="新建消息发送（立即/定时/群发）"
 )
 def create_send(request, payload: MsgSendIn):
-    from qifu.core.files_models import StoredFile
-
-    upload = None
-    if payload.upload_id is not None:
-        upload = StoredFile.objects.filter(pk=payload.upload_id, purpose__startswith="messaging.").first()
-        if upload is None:
-            raise ApiError("messaging.list_missing", "名单文件不存在，请重新上传", status=422)
     send = sending.create_send(
         title=payload.title,
         channels=list(payload.channels),
@@ -288,7 +280,7 @@ def create_send(request, payload: MsgSendIn):
         link=payload.link,
         category=payload.category,
         scheduled_at=payload.scheduled_at,
-        upload=upload,
+        upload_id=payload.upload_id,
         organisation=request.ctx.organisation,
         reach=reach.of(request.ctx, SEND_CREATE),
     )

@@ -251,6 +251,23 @@ def upload_list(upload, *, kind: str) -> tuple[StoredFile, list[str], list[str]]
     return stored, valid, invalid
 
 
+def list_upload(upload_id: int) -> StoredFile:
+    """A recipient list the acting user uploaded. Another sender's list (phone numbers, credit codes)
+    is theirs alone — it may lie outside this sender's town — so it answers exactly as an id naming
+    nothing: nobody can learn by probing ids which lists exist."""
+    from qifu.core import requestinfo
+
+    user = requestinfo.acting_user()
+    stored = (
+        StoredFile.objects.filter(pk=upload_id, purpose__startswith="messaging.", created_by=user).first()
+        if user is not None
+        else None
+    )
+    if stored is None:
+        raise ApiError("messaging.list_missing", "名单文件不存在，请重新上传", status=422)
+    return stored
+
+
 def _out_of_reach(message: str, **detail) -> ApiError:
     return ApiError("messaging.out_of_scope", message, status=422, detail=detail or None)
 
@@ -322,11 +339,15 @@ def create_send(
     category: str = "notice",
     scheduled_at=None,
     upload: StoredFile | None = None,
+    upload_id: int | None = None,
     organisation=None,
     reach: dict | None = None,
 ) -> Send:
     """A manual send. ``organisation`` is the sender's (who sees the send and its logs);
-    ``reach`` the sender's data scope for sending (``qifu.messaging.reach``; None = the tenant)."""
+    ``reach`` the sender's data scope for sending (``qifu.messaging.reach``; None = the tenant).
+    ``upload_id`` names a list the acting user uploaded (``list_upload``)."""
+    if upload_id is not None:
+        upload = list_upload(upload_id)
     channels = list(dict.fromkeys(channels))
     if not channels:
         raise _bad("no_channel", "请至少选择一个发送渠道")

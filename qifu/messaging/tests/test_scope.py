@@ -134,3 +134,37 @@ def test_delivery_search_matches_whole_addresses_only(cast, api, django_capture_
     assert client.get("messaging/deliveries", {"q": phone[:7]}).json()["total"] == 0
     assert client.get("messaging/deliveries", {"q": phone[-4:]}).json()["total"] == 0
     assert client.get("messaging/deliveries", {"q": phone}).json()["total"] == 1
+
+
+def _upload_phones(client, rows: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test.client import MULTIPART_CONTENT
+
+    response = client.post(
+        "messaging/sends/lists",
+        {"kind": "phones", "file": SimpleUploadedFile("名单.csv", rows.encode(), content_type="text/csv")},
+        content_type=MULTIPART_CONTENT,
+    )
+    assert response.status_code == 201, response.content
+    return response.json()["upload_id"]
+
+
+def test_a_recipient_list_is_usable_only_by_whoever_uploaded_it(cast, api, django_capture_on_commit_callbacks):
+    """Town B's uploaded numbers are town B's: neither a town-A colleague nor the tenant admin can
+    send to them by naming the list's id — the answer is that of an id naming nothing."""
+    from qifu.core.audit_models import AuditEntry
+
+    upload_id = _upload_phones(api(cast.staff_b), "手机号\n13700000001\n13700000002\n")
+    body = {**_notice({"kind": "phones"}), "upload_id": upload_id}
+    with tenancy.tenant_scope(cast.tenant):
+        entries = AuditEntry.objects.count()
+    for sender in (cast.staff_a, cast.tenant_admin):
+        refused = _post(api(sender), body, django_capture_on_commit_callbacks)
+        assert refused.status_code == 422 and refused.json()["code"] == "messaging.list_missing"
+        missing = _post(api(sender), {**body, "upload_id": upload_id + 1000}, django_capture_on_commit_callbacks)
+        assert missing.json() == refused.json()
+    with tenancy.tenant_scope(cast.tenant):
+        assert not Send.objects.exists() and AuditEntry.objects.count() == entries
+    assert console.SENT == []
+    own = _post(api(cast.staff_b), body, django_capture_on_commit_callbacks)
+    assert own.status_code == 201, own.json()
