@@ -137,13 +137,6 @@ def delete_role(request, role_id: int):
 
 
 # -- security profiles --------------------------------------------------------------------------
-def _orgs(ctx, ids: list[int]) -> list[Organisation]:
-    found = list(Organisation.objects.filter(pk__in=ids))
-    if len(found) != len(set(ids)):
-        raise RuleViolation("access.organisation_missing", "所选组织不存在")
-    return found
-
-
 @router.get(
     "/profiles",
     permission=ROLE_VIEW,
@@ -164,7 +157,10 @@ def list_profiles(request):
 )
 def create_profile(request, payload: ProfileIn):
     profile = services.save_profile(
-        request.ctx, None, name=payload.name, organisations=_orgs(request.ctx, payload.organisation_ids)
+        request.ctx,
+        None,
+        name=payload.name,
+        organisations=services.profile_organisations(request.ctx, payload.organisation_ids),
     )
     return Status(201, profile)
 
@@ -179,7 +175,10 @@ def create_profile(request, payload: ProfileIn):
 def update_profile(request, profile_id: int, payload: ProfileIn):
     profile = request.ctx.get_or_404(SecurityProfile.objects.all(), pk=profile_id)
     return services.save_profile(
-        request.ctx, profile, name=payload.name, organisations=_orgs(request.ctx, payload.organisation_ids)
+        request.ctx,
+        profile,
+        name=payload.name,
+        organisations=services.profile_organisations(request.ctx, payload.organisation_ids, profile),
     )
 
 

@@ -28,7 +28,7 @@ from qifu.access.models import (
     UserSecurityProfile,
 )
 from qifu.core import audit, context, fieldrules, permissions
-from qifu.core.errors import Conflict, Forbidden, RuleViolation
+from qifu.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 
 BUILTIN_ROLES = {
     permissions.TENANT_ADMIN: ("租户管理员", Role.DataScope.ALL),
@@ -316,6 +316,28 @@ def _codes_using(profile: SecurityProfile) -> list[str]:
     for granted in roles.values_list("permissions", flat=True).distinct():
         codes.update(granted or [])
     return sorted(codes)
+
+
+def profile_organisations(ctx, ids: list[int], profile: SecurityProfile | None = None) -> list:
+    """The organisations ``ids`` names for a security profile, as far as the actor may name them:
+    inside their data scope for this operation, their own organisations, or already on the profile
+    (listed with it). Any other id answers exactly as an id naming nothing — 404 without a name —
+    so the names of organisations outside one's reach cannot be read by trying ids (the escalation
+    guard, which names what it refuses, then measures only organisations the actor already knows)."""
+    from qifu.orgs.models import Membership, Organisation
+
+    wanted = list(dict.fromkeys(ids))
+    found = Organisation.objects.filter(pk__in=wanted)
+    if not ctx.is_platform_admin:
+        known = Q(pk__in=ctx.scoped(Organisation.objects.all()).values("pk"))
+        known |= Q(pk__in=Membership.objects.filter(user=ctx.user).values("organisation_id"))
+        if profile is not None:
+            known |= Q(pk__in=profile.organisations.values("pk"))
+        found = found.filter(known)
+    found = list(found)
+    if len(found) != len(wanted):
+        raise NotFound("所选组织不存在或不在您的管辖范围内", code="access.organisation_missing")
+    return found
 
 
 @audited_refusal("access.profile.save", target="profile")

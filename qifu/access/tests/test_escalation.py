@@ -204,3 +204,30 @@ def test_profile_organisations_are_measured_against_the_actual_scope(cast, api, 
     _refused(client.post("access/profiles", {"name": "A 街道", "organisation_ids": [cast.town_a.id]}), "A 街道")
     allowed = client.post("access/profiles", {"name": "B 镇片区", "organisation_ids": [cast.town_b.id]})
     assert allowed.status_code == 201, allowed.content
+
+
+def test_a_profile_cannot_name_an_organisation_the_manager_cannot_see(cast, api, manager):
+    """Town B lies outside the town-A manager's reach and is not theirs: naming its id answers as an
+    id naming nothing — no name in the answer (the guard's refusal would name it), nothing written."""
+    client = api(manager)
+    profile = SecurityProfile.objects.create(name="A 镇片区")
+    profile.organisations.set([cast.town_a])
+    entries = AuditEntry.objects.count()
+    unseen = client.post("access/profiles", {"name": "探测", "organisation_ids": [cast.town_a.id, cast.town_b.id]})
+    nothing = client.post("access/profiles", {"name": "探测", "organisation_ids": [cast.town_a.id, 987654]})
+    assert unseen.status_code == 404 and unseen.json() == nothing.json()
+    assert unseen.json()["code"] == "access.organisation_missing" and "B 镇" not in unseen.json()["message"]
+    changed = client.put(f"access/profiles/{profile.id}", {"name": "A 镇片区", "organisation_ids": [cast.town_b.id]})
+    assert changed.status_code == 404 and "B 镇" not in changed.json()["message"]
+    assert not SecurityProfile.objects.filter(name="探测").exists()
+    assert list(profile.organisations.values_list("id", flat=True)) == [cast.town_a.id]
+    assert AuditEntry.objects.count() == entries
+    # Within reach it works, and an organisation already on a profile may stay on it.
+    ok = client.post("access/profiles", {"name": "A 镇", "organisation_ids": [cast.town_a.id]})
+    assert ok.status_code == 201, ok.content
+    both = SecurityProfile.objects.create(name="两镇")
+    both.organisations.set([cast.town_a, cast.town_b])
+    kept = client.put(
+        f"access/profiles/{both.id}", {"name": "两镇（改名）", "organisation_ids": [cast.town_a.id, cast.town_b.id]}
+    )
+    assert kept.status_code == 200, kept.content
