@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -214,13 +214,9 @@ def denied_keys(tenant_id: int | None, user_id: int, operation: str) -> tuple[st
     return per_operation, f"{who}:count", f"{per_operation}:collapsed"
 
 
-def record_permission_denied(ctx, operation: str) -> AuditEntry | None:
-    """Log that the signed-in user of ``ctx`` was refused ``operation`` for lacking ``ctx.permission``.
-
-    Returns the entry, or None when the refusal was collapsed into an earlier one (see above)."""
-    user, permission = ctx.user, ctx.permission
-    tenant = tenancy.current_tenant(required=False)
-    per_operation, per_user, collapsed_key = denied_keys(tenant.pk if tenant else None, user.pk, operation)
+def _admit_refusal(tenant_id: int | None, user_id: int, operation: str) -> int | None:
+    """None when this refusal is collapsed (counted for later); else how many were collapsed before it."""
+    per_operation, per_user, collapsed_key = denied_keys(tenant_id, user_id, operation)
     if not cache.add(per_operation, 1, DENIED_WINDOW_SECONDS) or (
         _window_count(per_user, DENIED_WINDOW_SECONDS) > DENIED_PER_USER
     ):
@@ -229,6 +225,18 @@ def record_permission_denied(ctx, operation: str) -> AuditEntry | None:
     collapsed = cache.get(collapsed_key) or 0
     if collapsed:
         cache.delete(collapsed_key)
+    return collapsed
+
+
+def record_permission_denied(ctx, operation: str) -> AuditEntry | None:
+    """Log that the signed-in user of ``ctx`` was refused ``operation`` for lacking ``ctx.permission``.
+
+    Returns the entry, or None when the refusal was collapsed into an earlier one (see above)."""
+    user, permission = ctx.user, ctx.permission
+    tenant = tenancy.current_tenant(required=False)
+    collapsed = _admit_refusal(tenant.pk if tenant else None, user.pk, operation)
+    if collapsed is None:
+        return None
     known = permissions.REGISTRY.get(permission)
     organisation = ctx.organisation
     return record(
@@ -244,6 +252,44 @@ def record_permission_denied(ctx, operation: str) -> AuditEntry | None:
         actor=user,
         organisation_id=organisation.pk if organisation is not None else None,
     )
+
+
+TENANCY_DENIED = "tenancy.forbidden"
+
+
+def record_tenancy_refused(user, operation: str) -> AuditEntry | None:
+    """Log that ``user``, signed in to another tenant, called ``operation`` on the active (host's)
+    tenant's site and was refused (the router's 403 ``tenancy.forbidden``).
+
+    The entry belongs to the tenant that was targeted — its auditors are the ones who need to see
+    the attempt — and is collapsed like a missing permission (per user and operation, capped per
+    user), so another tenant's script cannot flood this tenant's chain. The caller's account is
+    named in ``changes`` (id and tenant code) rather than as the entry's actor or organisation:
+    those would point from this tenant's log at another tenant's rows (the session's organisation
+    is one of theirs). Returns the entry, or None when collapsed."""
+    tenant = tenancy.current_tenant(required=False)
+    if tenant is None:
+        return None
+    collapsed = _admit_refusal(tenant.pk, user.pk, operation)
+    if collapsed is None:
+        return None
+    token = requestinfo.set_info(replace(requestinfo.get(), user=None, organisation_id=None))
+    try:
+        return record(
+            TENANCY_DENIED,
+            changes={
+                "reason": "其他租户的账号访问本站点",
+                "operation": operation,
+                "account_id": user.pk,
+                "account_tenant": getattr(getattr(user, "tenant", None), "code", ""),
+                "collapsed": collapsed,
+            },
+            outcome=AuditEntry.Outcome.DENIED,
+            tenant=tenant,
+            object_repr=operation,
+        )
+    finally:
+        requestinfo.reset(token)
 
 
 @dataclass

@@ -88,11 +88,13 @@ class OperationAuth:
             return ctx
         if not ctx.is_authenticated:
             return None  # → 401
+        from qifu.core import audit
+
         if getattr(request, "tenant_mismatch", False):
+            # Logged in the host's tenant, the one targeted (collapsed like a missing permission).
+            audit.record_tenancy_refused(ctx.user, operation_label(request))
             raise Forbidden("当前账号不属于此平台站点", code="tenancy.forbidden")
         if not ctx.has_perm(self.permission):
-            from qifu.core import audit
-
             # C3: a refused operation is auditable too (collapsed per user and operation, see audit).
             audit.record_permission_denied(ctx, operation_label(request))
             raise Forbidden()
