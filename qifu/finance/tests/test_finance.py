@@ -235,3 +235,54 @@ def test_application_appears_anonymised_in_the_activity_feed(cast, api, bank, pr
     assert item.actor != cast.enterprise_a.name and "*" in item.actor
     feed = api(None).get("content/home").json()["feed"]
     assert any(product["name"] in line["text"] and cast.enterprise_a.name not in line["text"] for line in feed)
+
+
+def _upload(client) -> int:
+    r = client.post(
+        "finance/uploads/material",
+        {"file": SimpleUploadedFile("报表.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")},
+        content_type=MULTIPART_CONTENT,
+    )
+    assert r.status_code == 201, r.content
+    return r.json()["id"]
+
+
+def test_another_enterprises_upload_cannot_be_attached_nor_reached_through_my_application(cast, api, bank, product):
+    """Enterprise B's uploaded file id, named as my material when applying or supplying: refused as an
+    id naming nothing, nothing written — so it never becomes downloadable through my application
+    (by me or by the bank)."""
+    from qifu.core.audit_models import AuditEntry
+    from qifu.finance.models import LoanFile
+
+    owner = api(cast.enterprise_owner)
+    foreign = _upload(api(bank.owner_b))
+    with tenancy.tenant_scope(cast.tenant):
+        entries = AuditEntry.objects.count()
+    r = _apply(owner, product, materials=[{"label": "财务报表", "file_id": foreign}])
+    missing = _apply(owner, product, materials=[{"label": "财务报表", "file_id": foreign + 1000}])
+    assert r.status_code == 422 and r.json()["code"] == "finance.material_missing"
+    assert r.json() == missing.json()
+    with tenancy.tenant_scope(cast.tenant):
+        assert not LoanApplication.objects.exists() and AuditEntry.objects.count() == entries
+
+    pk = _apply(owner, product).json()["id"]
+    assert api(bank.operator).post(f"finance/institution/applications/{pk}/accept", {}).status_code == 200
+    assert (
+        api(bank.operator)
+        .post(f"finance/institution/applications/{pk}/request-materials", {"note": "请补充财务报表"})
+        .status_code
+        == 200
+    )
+    with tenancy.tenant_scope(cast.tenant):
+        entries = AuditEntry.objects.count()
+    r = owner.post(f"finance/my/applications/{pk}/materials", {"materials": [{"label": "报表", "file_id": foreign}]})
+    assert r.status_code == 422 and r.json()["code"] == "finance.material_missing"
+    with tenancy.tenant_scope(cast.tenant):
+        assert not LoanFile.objects.exists() and AuditEntry.objects.count() == entries
+        assert LoanApplication.objects.get(pk=pk).status == "materials_requested"
+    assert owner.get(f"finance/my/applications/{pk}").json()["files"] == []
+    # The uploader's own file goes through.
+    mine = owner.post(
+        f"finance/my/applications/{pk}/materials", {"materials": [{"label": "报表", "file_id": _upload(owner)}]}
+    )
+    assert mine.status_code == 200 and len(mine.json()["files"]) == 1
