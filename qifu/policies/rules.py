@@ -56,6 +56,12 @@ MAX_DEPTH = 8
 MAX_NODES = 200
 MAX_LIST = 500
 _INDUSTRY_RE = re.compile(r"^(?:[A-T]|\d{2,4})$")
+# GB/T 2260 county-level division code: 2-digit province (the codes in use: 11–15, 21–23, 31–37,
+# 41–46, 50–54, 61–65, 71, 81, 82), then city and county. Facts hold the six digits of the credit
+# code (``region_code = code[2:8]``) and membership is exact, so a shorter or malformed value in a
+# rule could never match — refusing it at save time beats a rule that silently excludes everyone.
+_REGION_RE = re.compile(r"^(?:1[1-5]|2[1-3]|3[1-7]|4[1-6]|5[0-4]|6[1-5]|71|8[12])\d{4}$")
+_REGION_CODE_FACTS = ("region_code",)
 
 
 class InvalidRule(RuleViolation):
@@ -195,6 +201,11 @@ class _Validator:
         elif not isinstance(value, str) or not value.strip():
             self.fail(path, node, "比较值不能为空")
             return None
+        elif fact.name in _REGION_CODE_FACTS and not _REGION_RE.match(value.strip()):
+            self.fail(path, node, _region_message([value.strip()]))
+            return None
+        if isinstance(value, str):
+            value = value.strip()
         return {"fact": fact.name, "op": op, "value": value}
 
     def _range(self, node, path):
@@ -234,6 +245,11 @@ class _Validator:
             bad = [v for v in values if not _INDUSTRY_RE.match(v)]
             if bad:
                 self.fail(path, node, f"行业代码格式不正确：{'、'.join(bad[:5])}（应为门类字母或 2–4 位数字）")
+                return None
+        if fact.name in _REGION_CODE_FACTS:
+            bad = [v for v in values if not _REGION_RE.match(v)]
+            if bad:
+                self.fail(path, node, _region_message(bad))
                 return None
         if fact.type == "enum":
             bad = [v for v in values if v not in fact.choices]
@@ -289,6 +305,10 @@ class _Validator:
             self.fail(path, node, "年限应为 0 至 200 之间的数字")
             return None
         return {"fact": fact.name, "op": op, "value": _plain(number)}
+
+
+def _region_message(bad: list[str]) -> str:
+    return f"行政区划代码格式不正确：{'、'.join(bad[:5])}（应为 6 位县级行政区划代码，如 320505）"
 
 
 def validate_rule(tree: Any) -> dict | None:

@@ -81,6 +81,14 @@ def test_valid_tree_is_normalised():
         ),
         ({"type": "in", "fact": "industry_code", "values": ["C39; DROP"]}, "根条件（所属行业）", "行业代码格式不正确"),
         ({"type": "has", "fact": "qualifications", "values": ["fake"]}, "根条件（已获资质）", "未知的资质"),
+        # Region codes: six digits with a province prefix in use (GB/T 2260); anything else never matches.
+        ({"type": "in", "fact": "region_code", "values": ["3205"]}, "根条件（注册地行政区划）", "行政区划代码格式不正确"),
+        ({"type": "in", "fact": "region_code", "values": ["990101"]}, "根条件（注册地行政区划）", "990101"),
+        (
+            {"type": "compare", "fact": "region_code", "op": "eq", "value": "苏州市"},
+            "根条件（注册地行政区划）",
+            "应为 6 位县级行政区划代码",
+        ),
         ({"type": "compare", "fact": "size", "op": "gt", "value": "small"}, "根条件（企业规模）", "比较方式应为"),
         (
             {"type": "compare", "fact": "founded_on", "op": "gt", "value": "2020-01-01"},
@@ -102,6 +110,14 @@ def test_invalid_trees_name_the_node(tree, where, what):
     assert info.value.status == 422
     assert info.value.message.startswith(f"申报条件有误：{where}")
     assert what in info.value.message
+
+
+def test_region_codes_in_use_are_accepted_and_match_exactly():
+    tree = validate_rule({"type": "in", "fact": "region_code", "values": [" 320505", "110101", "820000"]})
+    assert tree["values"] == ["320505", "110101", "820000"]
+    assert evaluate(tree, {"region_code": "320505"}, today=TODAY).eligible
+    assert not evaluate(tree, {"region_code": "320506"}, today=TODAY).eligible
+    assert validate_rule({"type": "compare", "fact": "region_code", "op": "ne", "value": "320505 "})["value"] == "320505"
 
 
 def test_nested_errors_point_at_the_deep_node():
