@@ -3,12 +3,14 @@ PostgreSQL full-text (``simple`` config, tsvector + GIN) or SQLite FTS5.
 
 An app makes a model searchable in three steps:
 
-1. declare the index (e.g. in ``qifu/<app>/search_index.py``) and register it::
+1. declare the index (e.g. in ``qifu/<app>/search_index.py``) and register it — each field its
+   own weight, and the model fields its text is made of (checked by ``register``)::
 
        PRODUCTS = search.register(search.SearchIndex(
            name="marketplace_products", model="marketplace.product",
            fields={"title": "A", "provider": "B", "description": "C"},
-           document=lambda p: {"title": p.title, "provider": p.provider_name, "description": p.body_text},
+           sources={"title": ("name",), "provider": ("institution__name",), "description": ("summary", "description")},
+           document=lambda p: {"title": p.name, "provider": p.institution.name, "description": p.body_text},
        ))
 
 2. create its storage in one of the app's migrations (never in core)::
@@ -20,10 +22,23 @@ An app makes a model searchable in three steps:
        search.index(PRODUCTS, product)      # after create/update
        search.remove(PRODUCTS, product.pk)   # after delete
 
-Reads go through ``search.filter(PRODUCTS, queryset, q)`` which returns the queryset
-restricted to matches and annotated with ``search_rank`` (order by ``-search_rank`` for
+Reads go through ``search.filter(PRODUCTS, queryset, q, ctx=request.ctx)`` which returns the
+queryset restricted to matches and annotated with ``search_rank`` (order by ``-search_rank`` for
 relevance); all other filters, scoping and pagination stay ordinary Django. Snippets and
 highlighting are done on the original text with ``search.snippet(text, terms)``.
+
+Field rules (docs/architecture-access.md): the side table is outside the ORM, so
+``fieldrules.restrict_filters`` cannot see a match in it. Instead ``filter``, ``ranked_page`` and
+``suggest`` take the request context and leave out every index field one of whose ``sources`` is
+hidden or masked for the user (through a relation too: ``institution__name``; the least strict
+relevant role decides, platform admins have no rules). Such a field neither matches nor ranks,
+so "which rows hold this word in the hidden body" cannot be asked; every field withheld, nothing
+matches. PostgreSQL keeps ``document @@ q`` for the GIN index and rechecks
+``ts_filter(document, '{allowed weights}') @@ q``, ranking ``ts_filter`` of the ranked part;
+SQLite prefixes the quoted terms with an FTS5 column filter ``{title summary} : (…)`` and gives
+withheld columns bm25 weight 0. Without rules none of this is added (the fast path is unchanged).
+``suggest`` answers nothing when its field is withheld; snippets must be cut from visible fields
+only (``withheld(ctx, model, field)``).
 
 Storage is a side table ``search_<name>`` keyed by the object's id and carrying the
 tenant id, so an index never leaks rows of another tenant: ``filter`` always restricts
@@ -34,7 +49,9 @@ only fields of those weights count for relevance — long bodies then filter wit
 ranked. On PostgreSQL the ranked part is a small generated column (``rank_document =
 ts_filter(document, …)``, added by the ``AddSearchRankVector`` migration operation), so ranking
 thousands of matches no longer reads every large, TOASTed document; SQLite's bm25 gives the
-other fields weight 0. Matches with equal rank come newest first.
+other fields weight 0. ``weight_values`` sets each weight's factor (PostgreSQL's defaults
+A 1.0, B 0.4, C 0.2, D 0.1 otherwise; bm25 uses the same ×10), so two fields with their own
+weights can still count the same. Matches with equal rank come newest first.
 
 Query text never reaches SQL or the FTS5 query language unescaped: terms are segmented,
 reduced to word characters, and quoted.
@@ -49,17 +66,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import connection
 from django.db.migrations.operations.base import Operation
 from django.db.models import FloatField, QuerySet
 from django.db.models.expressions import RawSQL
 
-from qifu.core import tenancy
+from qifu.core import fieldrules, tenancy
 
 WEIGHTS = ("A", "B", "C", "D")
-# FTS5 bm25 column weights matching PostgreSQL's default ts_rank weights {D=0.1, C=0.2, B=0.4, A=1.0}.
-_FTS_WEIGHT = {"A": 10.0, "B": 4.0, "C": 2.0, "D": 1.0}
+# PostgreSQL's default ts_rank factor of each weight; an index may set its own (``weight_values``).
+DEFAULT_WEIGHT_VALUES = {"A": 1.0, "B": 0.4, "C": 0.2, "D": 0.1}
+# FTS5 bm25 column weights are the same factors scaled (bm25 wants weights around 1–10).
+_FTS_SCALE = 10.0
 MAX_TERMS = 12
 MAX_QUERY_LENGTH = 100
 
@@ -143,16 +163,37 @@ def query_terms(q: str | None) -> list[str]:
 class SearchIndex:
     name: str  # table is search_<name>
     model: str  # "app_label.modelname"
-    fields: dict[str, str]  # field → weight A–D, in column order
+    fields: dict[str, str]  # field → weight A–D, one weight per field, in column order
     document: Callable[[Any], dict[str, str]]  # object → {field: plain text}
+    # field → the model fields its text is made of (ORM paths: "summary", "institution__name"):
+    # a field is left out of matching and ranking for a user who may not see one of them.
+    sources: dict[str, tuple[str, ...]]
     rank_weights: tuple[str, ...] | None = None  # weights that count for ranking; None: all
+    weight_values: dict[str, float] | None = None  # ranking factor per weight; None: DEFAULT_WEIGHT_VALUES
 
     @property
     def table(self) -> str:
         return f"search_{self.name}"
 
+    def factor(self, weight: str) -> float:
+        return (self.weight_values or DEFAULT_WEIGHT_VALUES).get(weight, DEFAULT_WEIGHT_VALUES[weight])
+
 
 REGISTRY: dict[str, SearchIndex] = {}
+
+
+def _hops(model, path: str) -> list[tuple[Any, str]]:
+    """(model, field name) for each step of an ORM path; ``FieldDoesNotExist``/``ValueError`` if it is not one."""
+    hops = []
+    parts = path.split("__")
+    for i, part in enumerate(parts):
+        field = model._meta.get_field(part)
+        hops.append((model, field.name))
+        if i < len(parts) - 1:
+            if not (field.is_relation and (field.many_to_one or field.one_to_one) and field.concrete):
+                raise ValueError(f"{path!r}: {part!r} is not a forward relation")
+            model = field.related_model
+    return hops
 
 
 def register(index: SearchIndex) -> SearchIndex:
@@ -160,10 +201,57 @@ def register(index: SearchIndex) -> SearchIndex:
         raise ValueError(f"bad search index name {index.name!r}")
     if not index.fields or any(w not in WEIGHTS for w in index.fields.values()):
         raise ValueError("fields must map names to weights A–D")
+    if len(set(index.fields.values())) != len(index.fields):
+        # PostgreSQL keeps only the weight of a lexeme: a field sharing its weight could not be left out alone.
+        raise ValueError(f"{index.name}: each field needs a weight of its own (at most four fields)")
     if index.rank_weights is not None and (not index.rank_weights or any(w not in WEIGHTS for w in index.rank_weights)):
         raise ValueError("rank_weights must be a non-empty subset of A–D")
+    values = index.weight_values or {}
+    if any(w not in WEIGHTS or not isinstance(v, (int, float)) or not 0 <= v <= 1 for w, v in values.items()):
+        raise ValueError("weight_values must map weights A–D to factors between 0 and 1")
+    if set(index.sources) != set(index.fields):
+        raise ValueError(f"{index.name}: sources must name the model fields of every index field, and only those")
+    model = apps.get_model(index.model)
+    for name, paths in index.sources.items():
+        if not paths or isinstance(paths, str):
+            raise ValueError(f"{index.name}.{name}: sources must be a non-empty tuple of model field paths")
+        for path in paths:
+            try:
+                _hops(model, path)
+            except (FieldDoesNotExist, ValueError) as exc:
+                raise ValueError(f"{index.name}.{name}: source {path!r} is not a field path of {index.model}") from exc
     REGISTRY[index.name] = index
     return index
+
+
+# --------------------------------------------------------------------------- field rules
+def withheld(ctx, model, path: str) -> bool:
+    """Whether the value at ``path`` of ``model`` is hidden or masked for the request: the field
+    itself or a relation on the way (``institution__name`` with ``institution`` hidden). The
+    least strict of the relevant roles decides; platform admins and anonymous users have no rules
+    (``fieldrules.rules_for``)."""
+    if ctx is None:
+        return False
+    model = apps.get_model(model) if isinstance(model, str) else model
+    return any(
+        fieldrules.rules_for(ctx, hop_model).get(name) in (fieldrules.HIDDEN, fieldrules.MASKED)
+        for hop_model, name in _hops(model, path)
+    )
+
+
+def restricted_fields(index: SearchIndex, ctx) -> frozenset[str]:
+    """The index fields derived from a model field the request may not see (hidden or masked)."""
+    if ctx is None or not index.sources:
+        return frozenset()
+    return frozenset(name for name, paths in index.sources.items() if any(withheld(ctx, index.model, p) for p in paths))
+
+
+def _allowed(index: SearchIndex, ctx) -> list[str] | None:
+    """The index fields this request may match and rank on; None when it may use all of them."""
+    restricted = restricted_fields(index, ctx)
+    if not restricted:
+        return None
+    return [f for f in index.fields if f not in restricted]
 
 
 def _vendor() -> str:
@@ -175,9 +263,40 @@ def _rank_column(index: SearchIndex) -> str:
     return "rank_document" if index.rank_weights else "document"
 
 
-def _bm25_weights(index: SearchIndex) -> str:
+def _letters(weights: Iterable[str]) -> str:
+    """A ``"char"[]`` literal of weights for ``ts_filter`` (only A–D ever reach it)."""
+    return "'{" + ",".join(sorted(w.lower() for w in weights)) + "}'"
+
+
+def _pg_factors(index: SearchIndex) -> str:
+    # ts_rank's weights array is ordered {D, C, B, A}.
+    return "'{" + ",".join(repr(float(index.factor(w))) for w in reversed(WEIGHTS)) + "}'::float4[]"
+
+
+def _pg_rank(index: SearchIndex, allowed: list[str] | None, prefix: str = "") -> str:
+    """The relevance expression over the part of the document the request may rank on."""
+    column = f"{prefix}{_rank_column(index)}"
+    if allowed is not None:
+        ranked = {w for w in index.fields.values() if w in (index.rank_weights or WEIGHTS)}
+        keep = ranked & {index.fields[f] for f in allowed}
+        if not keep:
+            return "0.0"
+        if keep != ranked:  # a withheld field is part of the ranked vector: rank without its lexemes
+            column = f"ts_filter({column}, {_letters(keep)})"
+    return f"ts_rank({_pg_factors(index)}, {column}, plainto_tsquery('simple', %s))"
+
+
+def _pg_recheck(index: SearchIndex, allowed: list[str], prefix: str = "") -> str:
+    """The query must match within the allowed fields; ``document @@ q`` stays for the GIN index."""
+    return f"ts_filter({prefix}document, {_letters(index.fields[f] for f in allowed)}) @@ plainto_tsquery('simple', %s)"
+
+
+def _bm25_weights(index: SearchIndex, allowed: list[str] | None = None) -> str:
     ranked = set(index.rank_weights or WEIGHTS)
-    return ", ".join(str(_FTS_WEIGHT[w] if w in ranked else 0.0) for w in index.fields.values())
+    return ", ".join(
+        str(index.factor(w) * _FTS_SCALE if w in ranked and (allowed is None or f in allowed) else 0.0)
+        for f, w in index.fields.items()
+    )
 
 
 # --------------------------------------------------------------------------- storage (migrations)
@@ -264,6 +383,20 @@ class AddSearchRankVector(Operation):
         return f"Add the ranked part of search_{self.name} ({''.join(self.weights)})"
 
 
+class RemoveSearchRankVector(AddSearchRankVector):
+    """The inverse of ``AddSearchRankVector``: drops ``rank_document`` (before an index is
+    re-weighted; ``weights`` are the ones it had, to put it back when migrating backwards)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self):
+        return f"Remove the ranked part of search_{self.name}"
+
+
 # --------------------------------------------------------------------------- writing
 # SQL below interpolates only identifiers checked by register()/CreateSearchIndex (a-z0-9_)
 # and Django's own table names; every value travels as a query parameter (hence the noqa).
@@ -323,21 +456,32 @@ def rebuild(index: SearchIndex, queryset: QuerySet, batch: int = 500) -> int:
 
 
 # --------------------------------------------------------------------------- reading
-def _fts5_query(terms: list[str]) -> str:
+def _fts5_query(terms: list[str], columns: list[str] | None = None) -> str:
     # Each term becomes an FTS5 string literal (double quotes doubled), ANDed: no operator,
-    # column filter or NEAR() in user input can reach the FTS5 parser.
-    return " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    # column filter or NEAR() in user input can reach the FTS5 parser. The column filter is
+    # ours, made of checked index field names.
+    query = " AND ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    return query if columns is None else "{" + " ".join(columns) + "} : (" + query + ")"
 
 
-def filter(index: SearchIndex, queryset: QuerySet, q: str | None) -> QuerySet:
+def _no_rank() -> RawSQL:
+    return RawSQL("0.0", [], output_field=FloatField())
+
+
+def filter(index: SearchIndex, queryset: QuerySet, q: str | None, *, ctx) -> QuerySet:
     """``queryset`` restricted to rows matching ``q`` and annotated with ``search_rank``.
 
-    An empty query (or one with no word characters) returns the queryset unchanged with
-    ``search_rank = 0``. Always restricted to the active tenant.
+    ``ctx`` is the request context (``None`` for the system: jobs, benchmarks): index fields
+    derived from a model field hidden or masked for the user neither match nor rank, and when
+    every field is withheld nothing matches. An empty query (or one with no word characters)
+    returns the queryset unchanged with ``search_rank = 0``. Always restricted to the active tenant.
     """
     terms = query_terms(q)
     if not terms:
-        return queryset.annotate(search_rank=RawSQL("0.0", [], output_field=FloatField()))
+        return queryset.annotate(search_rank=_no_rank())
+    allowed = _allowed(index, ctx)
+    if allowed == []:
+        return queryset.none().annotate(search_rank=_no_rank())
     tenant = tenancy.current_tenant()
     model_table = queryset.model._meta.db_table
     pk = queryset.model._meta.pk.column
@@ -345,19 +489,25 @@ def filter(index: SearchIndex, queryset: QuerySet, q: str | None) -> QuerySet:
     if _vendor() == "postgresql":
         # A join (not IN + a per-row rank subquery): one pass over the GIN matches, ranked as joined.
         text = " ".join(terms)
+        rank = _pg_rank(index, allowed, prefix=f'"{table}".')
+        where = [
+            f'"{table}".object_id = "{model_table}"."{pk}"',
+            f'"{table}".tenant_id = %s',
+            f"\"{table}\".document @@ plainto_tsquery('simple', %s)",
+        ]
+        params = [tenant.pk, text]
+        if allowed is not None:
+            where.append(_pg_recheck(index, allowed, prefix=f'"{table}".'))
+            params.append(text)
         return queryset.extra(  # noqa: S610 — identifiers are checked names; values are parameters
-            select={"search_rank": f"ts_rank(\"{table}\".{_rank_column(index)}, plainto_tsquery('simple', %s))"},
-            select_params=[text],
+            select={"search_rank": rank},
+            select_params=[text] if "%s" in rank else [],
             tables=[table],
-            where=[
-                f'"{table}".object_id = "{model_table}"."{pk}"',
-                f'"{table}".tenant_id = %s',
-                f"\"{table}\".document @@ plainto_tsquery('simple', %s)",
-            ],
-            params=[tenant.pk, text],
+            where=where,
+            params=params,
         )
-    fts = _fts5_query(terms)
-    weights = _bm25_weights(index)
+    fts = _fts5_query(terms, allowed)
+    weights = _bm25_weights(index, allowed)
     matches = RawSQL(f'SELECT rowid FROM "{table}" WHERE "{table}" MATCH %s AND tenant_id = %s', [fts, tenant.pk])  # noqa: S608, S611
     rank = RawSQL(  # noqa: S611
         f'SELECT -bm25("{table}", 0.0, {weights}) FROM "{table}" '  # noqa: S608
@@ -368,8 +518,11 @@ def filter(index: SearchIndex, queryset: QuerySet, q: str | None) -> QuerySet:
     return queryset.filter(pk__in=matches).annotate(search_rank=rank)
 
 
-def ranked_page(index: SearchIndex, queryset: QuerySet, q: str, *, offset: int, limit: int) -> tuple[list[int], int]:
-    """(ids of one page ordered by relevance, total matches) for ``queryset`` ∩ matches of ``q``.
+def ranked_page(
+    index: SearchIndex, queryset: QuerySet, q: str, *, ctx, offset: int, limit: int
+) -> tuple[list[int], int]:
+    """(ids of one page ordered by relevance, total matches) for ``queryset`` ∩ matches of ``q``,
+    matched and ranked on the index fields ``ctx`` may see (as ``filter``).
 
     The fast path for "most relevant first" lists: on PostgreSQL the matches and their rank are
     computed once in a narrow CTE (object id, rank), the queryset's own filters apply as
@@ -378,39 +531,51 @@ def ranked_page(index: SearchIndex, queryset: QuerySet, q: str, *, offset: int, 
     Ties in rank fall back to the newest id first.
     """
     terms = query_terms(q)
+    allowed = _allowed(index, ctx)
+    if terms and allowed == []:
+        return [], 0
     if not terms or _vendor() != "postgresql":
-        qs = filter(index, queryset, q).order_by("-search_rank", "-pk")
+        qs = filter(index, queryset, q, ctx=ctx).order_by("-search_rank", "-pk")
         return list(qs.values_list("pk", flat=True)[offset : offset + limit]), qs.count()
     tenant = tenancy.current_tenant()
     text = " ".join(terms)
+    rank = _pg_rank(index, allowed)
+    recheck = f" AND {_pg_recheck(index, allowed)}" if allowed is not None else ""
     inner_sql, inner_params = queryset.order_by().values("pk").query.sql_with_params()
     sql = (
-        f"WITH m AS MATERIALIZED (SELECT object_id, ts_rank({_rank_column(index)}, plainto_tsquery('simple', %s)) AS rank "  # noqa: S608
-        f"FROM \"{index.table}\" WHERE tenant_id = %s AND document @@ plainto_tsquery('simple', %s)) "
+        f"WITH m AS MATERIALIZED (SELECT object_id, {rank} AS rank "  # noqa: S608
+        f"FROM \"{index.table}\" WHERE tenant_id = %s AND document @@ plainto_tsquery('simple', %s){recheck}) "
         f"SELECT object_id, count(*) OVER () FROM m WHERE object_id IN ({inner_sql}) "
         "ORDER BY rank DESC, object_id DESC LIMIT %s OFFSET %s"
     )
+    params = [*([text] if "%s" in rank else []), tenant.pk, text, *([text] if recheck else [])]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [text, tenant.pk, text, *inner_params, limit, offset])
+        cursor.execute(sql, [*params, *inner_params, limit, offset])
         rows = cursor.fetchall()
     if rows:
         return [r[0] for r in rows], rows[0][1]
     if offset == 0:
         return [], 0
-    return [], filter(index, queryset, q).count()  # a page past the end: count separately
+    return [], filter(index, queryset, q, ctx=ctx).count()  # a page past the end: count separately
 
 
-def suggest(queryset: QuerySet, q: str | None, *, field: str = "title", limit: int = 8) -> list[str]:
-    """Titles containing what the user has typed so far (for type-ahead), shortest first."""
+def suggest(queryset: QuerySet, q: str | None, *, ctx, field: str = "title", limit: int = 8) -> list[str]:
+    """Titles containing what the user has typed so far (for type-ahead), shortest first.
+
+    Nothing when ``field`` is hidden or masked for ``ctx``: the values are returned as they are
+    stored, and which rows contain ``q`` would tell about the withheld field."""
     q = (q or "").strip()[:MAX_QUERY_LENGTH]
-    if not q:
+    if not q or withheld(ctx, queryset.model, field):
         return []
     values = queryset.filter(**{f"{field}__icontains": q}).values_list(field, flat=True).distinct()[: limit * 4]
     return sorted(set(values), key=lambda v: (not v.startswith(q), len(v), v))[:limit]
 
 
 def snippet(text: str | None, terms: list[str], *, length: int = 120) -> str:
-    """An HTML-escaped excerpt of ``text`` around the first hit, hits wrapped in ``<mark>``."""
+    """An HTML-escaped excerpt of ``text`` around the first hit, hits wrapped in ``<mark>``.
+
+    Build it only from fields the user may see (``withheld``): a snippet of a hidden body would
+    show the body, and its hits would tell that the body holds the words."""
     text = " ".join((text or "").split())
     if not text:
         return ""

@@ -39,11 +39,9 @@ def category_tree(*, active_only: bool = True) -> list[dict]:
     return [{"category": c, "children": [x for x in rows if x.parent_id == c.pk]} for c in tops]
 
 
-def _search(qs: QuerySet, q: str) -> QuerySet:
-    return search.filter(PRODUCTS, qs, q)
-
-
-def products(filters, *, base: QuerySet | None = None) -> QuerySet[Product]:
+def products(filters, *, ctx, base: QuerySet | None = None) -> QuerySet[Product]:
+    """Products by ``filters``; the text query matches (and ranks by) only the fields the
+    request's field rules let the user see (``ctx``)."""
     qs = (base if base is not None else Product.objects.all()).select_related(
         "category", "category__parent", "institution"
     )
@@ -61,7 +59,7 @@ def products(filters, *, base: QuerySet | None = None) -> QuerySet[Product]:
         qs = qs.filter(status=filters.status)
     order = SORTS.get(getattr(filters, "sort", None) or "newest", SORTS["newest"])
     if getattr(filters, "q", None):
-        qs = _search(qs, filters.q)
+        qs = search.filter(PRODUCTS, qs, filters.q, ctx=ctx)
         if not getattr(filters, "sort", None):
             order = ("-search_rank", *order)
     return qs.order_by(*order)
@@ -72,8 +70,8 @@ def live_products() -> QuerySet[Product]:
     return Product.objects.filter(status=Product.Status.LISTED, institution__status="approved")
 
 
-def listed_products(filters) -> QuerySet[Product]:
-    return products(filters, base=live_products())
+def listed_products(filters, *, ctx) -> QuerySet[Product]:
+    return products(filters, ctx=ctx, base=live_products())
 
 
 def favourite_products(user) -> QuerySet[Product]:

@@ -48,14 +48,14 @@ router = QifuRouter(tag="policies")
 # --------------------------------------------------------------------------- public
 @router.get("", permission=PUBLIC, response=Page[PolicyCard], summary="政策列表与全文检索")
 def list_policies(request, page: Query[PageQuery], filters: Query[PolicyFilter]):
-    qs, terms, rank_q = selectors.policies(filters, public=True)
-    return selectors.page_of(qs, page, terms, rank_q)
+    qs, terms, rank_q = selectors.policies(filters, public=True, ctx=request.ctx)
+    return selectors.page_of(qs, page, terms, rank_q, ctx=request.ctx)
 
 
 @router.get("/suggest", permission=PUBLIC, response=SuggestOut, summary="搜索联想")
 def suggest(request, q: str = ""):
     qs = Policy.objects.filter(status=Policy.Status.PUBLISHED)
-    return {"items": search.suggest(qs, q[:50])}
+    return {"items": search.suggest(qs, q[:50], ctx=request.ctx)}
 
 
 @router.get("/options", permission=PUBLIC, response=OptionsOut, summary="筛选项：层级、支持方式、部门、标签、行业")
@@ -135,14 +135,14 @@ def _fields(payload: PolicyIn) -> dict:
 
 @router.get("/manage/policies", permission=POLICY_MANAGE, response=Page[PolicyCard], summary="政策管理列表")
 def manage_list(request, page: Query[PageQuery], filters: Query[PolicyFilter]):
-    qs, terms, rank_q = selectors.policies(filters, public=False)
-    return selectors.page_of(request.ctx.scoped(qs), page, terms, rank_q)
+    qs, terms, rank_q = selectors.policies(filters, public=False, ctx=request.ctx)
+    return selectors.page_of(request.ctx.scoped(qs), page, terms, rank_q, ctx=request.ctx)
 
 
 @router.get("/manage/reviews", permission=POLICY_REVIEW, response=Page[PolicyCard], summary="待审核政策")
 def review_queue(request, page: Query[PageQuery]):
     qs = Policy.objects.filter(status=Policy.Status.IN_REVIEW).prefetch_related("tags").order_by("submitted_at", "id")
-    return paginate(request.ctx.scoped(qs), page, selectors.card)
+    return paginate(request.ctx.scoped(qs), page, lambda policy: selectors.card(policy, ctx=request.ctx))
 
 
 @router.post("/manage/policies", permission=POLICY_MANAGE, response={201: PolicyAdminDetail}, summary="新建政策")

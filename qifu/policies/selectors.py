@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from qifu.core import richtext, search
+from qifu.core import fieldrules, richtext, search
 from qifu.policies import facts as F
 from qifu.policies import rules
 from qifu.policies.models import Policy, PolicyTag, Subscription
@@ -49,10 +49,11 @@ def _industry_keys(code: str) -> list[str]:
     return keys
 
 
-def policies(filters, *, public: bool) -> tuple[QuerySet[Policy], list[str], str | None]:
+def policies(filters, *, public: bool, ctx) -> tuple[QuerySet[Policy], list[str], str | None]:
     """(policies, query terms, query to rank by) for ``filters``; public callers see published and
     expired only. For relevance order the queryset is returned *without* the text match and the
-    query comes third: ``page_of`` ranks the matches itself (``search.ranked_page``, the fast path)."""
+    query comes third: ``page_of`` ranks the matches itself (``search.ranked_page``, the fast path).
+    The text matches only fields the request's field rules let the user see (``ctx``)."""
     qs = Policy.objects.all()
     if public:
         qs = qs.filter(status=filters.status if filters.status in PUBLIC_STATUSES else S.PUBLISHED)
@@ -78,22 +79,22 @@ def policies(filters, *, public: bool) -> tuple[QuerySet[Policy], list[str], str
     terms = search.query_terms(filters.q)
     if terms and filters.sort == "relevance":
         return qs, terms, filters.q
-    qs = search.filter(POLICIES, qs, filters.q).order_by("-publish_date", "-id")
+    qs = search.filter(POLICIES, qs, filters.q, ctx=ctx).order_by("-publish_date", "-id")
     return qs, terms, None
 
 
-def page_of(qs: QuerySet[Policy], query, terms: list[str], rank_q: str | None = None) -> dict[str, Any]:
+def page_of(qs: QuerySet[Policy], query, terms: list[str], rank_q: str | None = None, *, ctx) -> dict[str, Any]:
     """One page of cards. The ordering runs over ids only, then the page's rows are loaded:
     sorting thousands of full rows (bodies included) to keep twenty would dominate the query."""
     start = (query.page - 1) * query.size
     if rank_q:
-        ids, total = search.ranked_page(POLICIES, qs, rank_q, offset=start, limit=query.size)
+        ids, total = search.ranked_page(POLICIES, qs, rank_q, ctx=ctx, offset=start, limit=query.size)
     else:
         total = qs.count()
         ids = list(qs.values_list("pk", flat=True)[start : start + query.size])
     rows = {p.pk: p for p in Policy.objects.filter(pk__in=ids).prefetch_related("tags")}
     return {
-        "items": [card(rows[i], terms) for i in ids if i in rows],
+        "items": [card(rows[i], terms, ctx) for i in ids if i in rows],
         "total": total,
         "page": query.page,
         "size": query.size,
@@ -113,31 +114,45 @@ def tag_out(tag: PolicyTag) -> dict[str, Any]:
     return {"id": tag.pk, "name": tag.name, "kind": tag.kind, "category": tag.category}
 
 
-def card(policy: Policy, terms: list[str] | None = None) -> dict[str, Any]:
+def _label(policy: Policy, shown: Any, name: str) -> str:
+    """A choice's label, only when its value is shown as it is (not hidden or masked)."""
+    return getattr(policy, f"get_{name}_display")() if getattr(shown, name) == getattr(policy, name) else ""
+
+
+def card(policy: Policy, terms: list[str] | None = None, ctx=None) -> dict[str, Any]:
+    """A policy as a list card, read through ``ctx``'s field rules (a dict carries no model, so
+    the router cannot rule it afterwards). The highlighted title and the snippet are cut from
+    fields the user may see only: a snippet of a hidden body would show the body."""
     terms = terms or []
-    text = policy.summary or richtext.to_text(policy.body)
-    if terms and not any(t in text.lower() for t in terms):
+    shown = fieldrules.wrap(policy, ctx)  # hidden fields read empty, masked ones masked
+
+    def visible(name: str) -> bool:
+        return not search.withheld(ctx, Policy, name)
+
+    summary = policy.summary if visible("summary") else ""
+    text = summary or (richtext.to_text(policy.body) if visible("body") else "")
+    if terms and visible("body") and not any(t in text.lower() for t in terms):
         body = richtext.to_text(policy.body)
         text = body if any(t in body.lower() for t in terms) else text
     return {
         "id": policy.pk,
-        "title": policy.title,
-        "title_html": search.highlight(policy.title, terms),
-        "number": policy.number,
-        "level": policy.level,
-        "level_label": policy.get_level_display(),
-        "department": policy.department,
-        "publish_date": policy.publish_date,
-        "apply_start": policy.apply_start,
-        "apply_end": policy.apply_end,
-        "is_open": is_open(policy),
-        "support_type": policy.support_type,
-        "support_type_label": policy.get_support_type_display(),
-        "amount_min": policy.amount_min,
-        "amount_max": policy.amount_max,
-        "status": policy.status,
-        "status_label": policy.get_status_display(),
-        "origin": policy.origin,
+        "title": shown.title,
+        "title_html": search.highlight(shown.title, terms if visible("title") else []),
+        "number": shown.number,
+        "level": shown.level,
+        "level_label": _label(policy, shown, "level"),
+        "department": shown.department,
+        "publish_date": shown.publish_date,
+        "apply_start": shown.apply_start,
+        "apply_end": shown.apply_end,
+        "is_open": is_open(shown),
+        "support_type": shown.support_type,
+        "support_type_label": _label(policy, shown, "support_type"),
+        "amount_min": shown.amount_min,
+        "amount_max": shown.amount_max,
+        "status": shown.status,
+        "status_label": _label(policy, shown, "status"),
+        "origin": shown.origin,
         "tags": [tag_out(t) for t in policy.tags.all()],
         "snippet": search.snippet(text, terms, length=140),
     }

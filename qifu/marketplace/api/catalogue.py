@@ -102,7 +102,7 @@ def _with_favourites(request, page: dict) -> dict:
 
 @router.get("/products", permission=PUBLIC, response=Page[MarketProductOut], summary="服务产品列表（已上架）")
 def list_products(request, page: Query[PageQuery], filters: Query[MarketProductFilter]):
-    return _with_favourites(request, paginate(selectors.listed_products(filters), page))
+    return _with_favourites(request, paginate(selectors.listed_products(filters, ctx=request.ctx), page))
 
 
 def _detail(product: Product, request) -> Product:
@@ -189,7 +189,9 @@ def _own_product(request, product_id: int) -> Product:
     "/institution/products", permission=PRODUCT_MANAGE, response=Page[MarketOwnProductOut], summary="本机构的服务产品"
 )
 def list_own_products(request, page: Query[PageQuery], filters: Query[MarketOwnProductFilter]):
-    result = paginate(request.ctx.scoped(selectors.products(filters)).prefetch_related("revisions"), page)
+    result = paginate(
+        request.ctx.scoped(selectors.products(filters, ctx=request.ctx)).prefetch_related("revisions"), page
+    )
     result["items"] = [_own(p, request) for p in result["items"]]
     return result
 
