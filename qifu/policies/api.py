@@ -106,7 +106,7 @@ def download_attachment(request, attachment_id: int):
 @router.get("/{policy_id}", permission=PUBLIC, object="policies.policy", response=PolicyDetail, summary="政策详情")
 def get_policy(request, policy_id: int):
     policy = request.ctx.get_or_404(Policy.objects.all(), pk=policy_id, status__in=selectors.PUBLIC_STATUSES)
-    return selectors.detail(policy)
+    return selectors.detail(policy, request.ctx)
 
 
 @router.get(
@@ -148,7 +148,7 @@ def review_queue(request, page: Query[PageQuery]):
 @router.post("/manage/policies", permission=POLICY_MANAGE, response={201: PolicyAdminDetail}, summary="新建政策")
 def create_policy(request, payload: PolicyIn):
     policy = services.create_policy(_fields(payload), tag_ids=payload.tag_ids, industry_codes=payload.industry_codes)
-    return Status(201, selectors.admin_detail(policy, request.ctx.user))
+    return Status(201, selectors.admin_detail(policy, request.ctx))
 
 
 @router.get(
@@ -159,7 +159,7 @@ def create_policy(request, payload: PolicyIn):
     summary="政策详情（管理）",
 )
 def manage_get(request, policy_id: int):
-    return selectors.admin_detail(_policy(request, policy_id), request.ctx.user)
+    return selectors.admin_detail(_policy(request, policy_id), request.ctx)
 
 
 @router.put(
@@ -173,7 +173,7 @@ def update_policy(request, policy_id: int, payload: PolicyIn):
     policy = services.update_policy(
         _policy(request, policy_id), _fields(payload), tag_ids=payload.tag_ids, industry_codes=payload.industry_codes
     )
-    return selectors.admin_detail(policy, request.ctx.user)
+    return selectors.admin_detail(policy, request.ctx)
 
 
 @router.delete(
@@ -201,31 +201,31 @@ def _transition(path: str, permission: str, summary: str):
 @_transition("submit", POLICY_MANAGE, "提交审核")
 def submit_policy(request, policy_id: int):
     policy = services.submit_policy(_policy(request, policy_id), request.ctx.user)
-    return selectors.admin_detail(policy, request.ctx.user)
+    return selectors.admin_detail(policy, request.ctx)
 
 
 @_transition("approve", POLICY_REVIEW, "审核通过并发布（须非提交人）")
 def approve_policy(request, policy_id: int, payload: CommentIn):
     policy = services.approve_policy(_policy(request, policy_id), request.ctx.user, payload.comment)
-    return selectors.admin_detail(policy, request.ctx.user)
+    return selectors.admin_detail(policy, request.ctx)
 
 
 @_transition("reject", POLICY_REVIEW, "退回修改（须填写意见）")
 def reject_policy(request, policy_id: int, payload: CommentIn):
     policy = services.reject_policy(_policy(request, policy_id), request.ctx.user, payload.comment)
-    return selectors.admin_detail(policy, request.ctx.user)
+    return selectors.admin_detail(policy, request.ctx)
 
 
 @_transition("withdraw", POLICY_REVIEW, "撤回已发布政策")
 def withdraw_policy(request, policy_id: int, payload: ReasonIn):
     policy = services.withdraw_policy(_policy(request, policy_id), request.ctx.user, payload.reason)
-    return selectors.admin_detail(policy, request.ctx.user)
+    return selectors.admin_detail(policy, request.ctx)
 
 
 @_transition("reopen", POLICY_MANAGE, "撤回后重新编辑")
 def reopen_policy(request, policy_id: int):
     policy = services.reopen_policy(_policy(request, policy_id), request.ctx.user)
-    return selectors.admin_detail(policy, request.ctx.user)
+    return selectors.admin_detail(policy, request.ctx)
 
 
 @router.post(

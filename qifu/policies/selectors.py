@@ -171,44 +171,60 @@ def condition_lines(tree: dict | None, depth: int = 0) -> list[str]:
     return [f"{indent}{rules.describe(tree)}"]
 
 
-def detail(policy: Policy) -> dict[str, Any]:
-    data = card(policy)
+def detail(policy: Policy, ctx=None) -> dict[str, Any]:
+    """The full policy, read through ``ctx``'s field rules like the card: a dict carries no model,
+    so the router cannot rule it afterwards."""
+    data = card(policy, ctx=ctx)
+    shown = fieldrules.wrap(policy, ctx)
+    # A masked rule tree would come out as a masked string; a tree is either shown or withheld.
+    conditions = shown.conditions if isinstance(shown.conditions, dict) else None
     data.update(
         {
-            "summary": policy.summary,
-            "body": policy.body,
-            "effective_from": policy.effective_from,
-            "effective_to": policy.effective_to,
-            "source_url": policy.source_url,
-            "source_name": policy.source_name,
+            "summary": shown.summary,
+            "body": shown.body,
+            "effective_from": shown.effective_from,
+            "effective_to": shown.effective_to,
+            "source_url": shown.source_url,
+            "source_name": shown.source_name,
             "industries": [{"code": i.code, "name": i.name} for i in policy.industries.all()],
-            "conditions": policy.conditions,
-            "condition_lines": condition_lines(policy.conditions),
+            "conditions": conditions,
+            "condition_lines": condition_lines(conditions),
             "attachments": [
                 {"id": a.pk, "title": a.title, "size": a.file.size, "content_type": a.file.content_type}
-                for a in policy.attachments.select_related("file")
+                for a in fieldrules.wrap(policy.attachments.select_related("file"), ctx)
             ],
         }
     )
     return data
 
 
-def admin_detail(policy: Policy, user) -> dict[str, Any]:
-    data = detail(policy)
+def admin_detail(policy: Policy, ctx) -> dict[str, Any]:
+    data = detail(policy, ctx)
+    user = ctx.user
+    shown = fieldrules.wrap(policy, ctx)
     submitter = policy.submitter_id_kept or policy.submitted_by_id
 
     def name(u) -> str:
         return (getattr(u, "name", "") or u.username) if u else ""
 
+    def person(field: str, deleted: bool) -> str:
+        if search.withheld(ctx, Policy, field):
+            return ""  # not even "deleted account": that would tell something of a hidden value
+        return name(getattr(policy, field)) or ("（账号已删除）" if deleted else "")
+
     data.update(
         {
-            "submitted_by": name(policy.submitted_by) or ("（账号已删除）" if submitter else ""),
-            "submitted_at": policy.submitted_at,
-            "reviewed_by": name(policy.reviewed_by),
-            "reviewed_at": policy.reviewed_at,
-            "review_comment": policy.review_comment,
-            "withdrawn_reason": policy.withdrawn_reason,
-            "collected_from": policy.collected_from.name if policy.collected_from_id else "",
+            "submitted_by": person("submitted_by", bool(submitter)),
+            "submitted_at": shown.submitted_at,
+            "reviewed_by": person("reviewed_by", False),
+            "reviewed_at": shown.reviewed_at,
+            "review_comment": shown.review_comment,
+            "withdrawn_reason": shown.withdrawn_reason,
+            "collected_from": (
+                policy.collected_from.name
+                if policy.collected_from_id and not search.withheld(ctx, Policy, "collected_from")
+                else ""
+            ),
             "can_review": policy.status == S.IN_REVIEW and submitter != user.pk,
         }
     )
