@@ -12,7 +12,10 @@
         [--database qifu_polbench] [--explain]
 
 ``--explain`` prints EXPLAIN (ANALYZE, BUFFERS) of the search SQL of a few queries before the
-load phase. Redis for the run: ``QIFU_BENCH_POL_REDIS`` (default db 14).
+load phase. ``--ruled`` also times the same queries, interleaved one for one with the anonymous
+ones, as a signed-in user whose role hides the policy body: field rules make the search match on
+title, number and summary only, which on PostgreSQL adds a recheck of each match's whole document
+(docs/architecture-access.md) — the figure says what that costs. Redis for the run: ``QIFU_BENCH_POL_REDIS`` (default db 14).
 """
 
 from __future__ import annotations
@@ -125,6 +128,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database", default="qifu_polbench", help="PostgreSQL database to (re)create and use")
     parser.add_argument("--explain", action="store_true", help="print query plans of a few searches first")
+    parser.add_argument(
+        "--ruled", action="store_true", help="compare with a signed-in user whose role hides the body (field rule)"
+    )
     parser.add_argument(
         "--reuse", action="store_true", help="keep the generated database of a previous run (query phase only)"
     )
@@ -247,6 +253,9 @@ def query_phase(args, created: int) -> None:
         f"→ one worker sustains about {1000 / statistics.mean(service):.1f} queries/s"
     )
 
+    if args.ruled:
+        compare_ruled(client)
+
     interval = 1.0 / args.rate
     total = int(args.rate * args.seconds)
     latencies: list[float] = []
@@ -279,6 +288,71 @@ def query_phase(args, created: int) -> None:
             f"  {name:<40} hits {hits[name]:>7,}   p50 {percentile(values, 50):7.1f} ms   p95 {percentile(values, 95):7.1f} ms"
         )
     return 0
+
+
+def signed_in_client(username: str, field_rules: dict):
+    """A client signed in as a staff member whose only role carries ``field_rules``."""
+    from django.test import Client
+
+    from qifu.access.models import Role
+    from qifu.access.services import assign_role
+    from qifu.accounts.models import User
+    from qifu.core import tenancy
+    from qifu.core.models import Tenant
+    from qifu.orgs import services as orgs
+    from qifu.orgs.models import Organisation
+
+    tenant = Tenant.objects.get(code="bench")
+    with tenancy.tenant_scope(tenant):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            root = Organisation.objects.filter(kind=Organisation.Kind.ROOT).first() or orgs.create_organisation(
+                name="基准测试区", kind=Organisation.Kind.ROOT
+            )
+            role = Role.objects.create(
+                code=username, name=username, permissions=["policies.policy.manage"], field_rules=field_rules
+            )
+            user = User.objects.create_user(username=username, password="Bench-Signed-2026", name="基准", tenant=tenant)
+            orgs.add_member(user, root, is_default=True)
+            assign_role(user, root, role)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    return client
+
+
+def compare_ruled(anonymous) -> None:
+    """The same queries, interleaved one for one: anonymous, signed in without field rules, and
+    signed in with the body hidden — the last two differ only by the rule, the first two by
+    signing in (session, membership and role lookups)."""
+    clients = {
+        "anonymous": anonymous,
+        "signed in": signed_in_client("bench-plain", {}),
+        "body hidden": signed_in_client("bench-ruled", {"policies.policy": {"body": "hidden"}}),
+    }
+    for client in clients.values():  # warm up every path
+        for query in QUERIES:
+            response = client.get("/api/v1/policies", query)
+            if response.status_code != 200:
+                raise SystemExit(f"query failed: {response.status_code} {response.content[:300]!r}")
+    times: dict[str, list[float]] = {label: [] for label in clients}
+    per_query: dict[str, dict[str, list[float]]] = {}
+    for _round in range(3):
+        for query in QUERIES:
+            row = per_query.setdefault(query.get("q", str(query)), {label: [] for label in clients})
+            for label, client in clients.items():
+                started = time.perf_counter()
+                client.get("/api/v1/policies", query)
+                ms = (time.perf_counter() - started) * 1000
+                times[label].append(ms)
+                row[label].append(ms)
+    print(f"one at a time, interleaved ({len(times['anonymous'])} queries each):")
+    for label, values in times.items():
+        print(f"  {label:<12} p50 {percentile(values, 50):6.1f} ms   p95 {percentile(values, 95):6.1f} ms")
+    ratio = statistics.mean(times["body hidden"]) / statistics.mean(times["signed in"])
+    print(f"  body hidden ÷ signed in (the field rule's cost), ratio of means: {ratio:.2f}×")
+    for name, row in per_query.items():
+        cells = "   ".join(f"{label} {percentile(v, 50):6.1f}" for label, v in row.items())
+        print(f"  {name:<40} p50 ms: {cells}")
 
 
 if __name__ == "__main__":
