@@ -1,4 +1,14 @@
-"""GB/T 4754-2017 国民经济行业分类: all 门类 and the 大类 a district platform meets most."""
+"""GB/T 4754-2017 国民经济行业分类: all 门类 and the 大类 a district platform meets most.
+
+Besides the data, the checks every capability that names industries shares: ``known_codes`` (which
+codes exist — policies' eligibility rules, messaging's industry segments) and ``subtree`` (the
+enterprises a code covers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
 
 SECTIONS = [
     ("A", "农、林、牧、渔业"),
@@ -80,3 +90,44 @@ def ensure_industries() -> int:
     for section, code, name in DIVISIONS:
         Industry.objects.get_or_create(code=code, defaults={"name": name, "level": 2, "parent": sections[section]})
     return Industry.objects.count()
+
+
+@cache
+def _listed() -> frozenset[str]:
+    return frozenset([code for code, _ in SECTIONS] + [code for _, code, _ in DIVISIONS])
+
+
+def known_codes(codes: set[str]) -> set[str]:
+    """Those of ``codes`` that are in the GB/T 4754 table: a listed 门类/大类 or a row of the shared
+    ``Industry`` table (which may carry finer codes than the list)."""
+    from qifu.orgs.models import Industry  # shared table, not tenant-owned
+
+    known = codes & _listed()
+    rest = codes - known
+    if rest:
+        known |= set(Industry.objects.filter(code__in=rest).values_list("code", flat=True))
+    return known
+
+
+def subtree(codes: Iterable[str], field: str = "industry"):
+    """A filter for rows whose ``field`` (an FK to ``Industry``) lies under any of ``codes``.
+
+    Numeric codes nest by prefix (大类 "39" ⊃ 中类 "391"), but a 门类 letter is no prefix of its 大类
+    ("C" is the parent of "39"): a 门类 covers itself and, by prefix, each of its 大类 — from the list
+    and from the table's rows under it."""
+    from django.db.models import Q
+
+    from qifu.orgs.models import Industry
+
+    codes = list(dict.fromkeys(codes))
+    if not codes:
+        return Q(pk__in=[])  # no code covers nothing (an empty Q would match every row)
+    sections = [c for c in codes if c.isalpha()]
+    prefixes = [c for c in codes if not c.isalpha()]
+    q = Q(**{f"{field}__code__in": sections}) if sections else Q()
+    if sections:
+        prefixes += [code for section, code, _ in DIVISIONS if section in sections]
+        prefixes += list(Industry.objects.filter(parent__code__in=sections).values_list("code", flat=True))
+    for prefix in dict.fromkeys(prefixes):
+        q |= Q(**{f"{field}__code__startswith": prefix})
+    return q

@@ -16,7 +16,6 @@ An unknown value raises ``InvalidRule`` naming the node and the value, e.g.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
 from typing import Any
 
 from qifu.policies import rules
@@ -24,22 +23,11 @@ from qifu.policies import rules
 _CHECKED_TYPES = ("in", "not_in", "compare")
 
 
-@cache
-def _listed_industries() -> frozenset[str]:
-    from qifu.orgs.industries import DIVISIONS, SECTIONS  # plain data, read only
-
-    return frozenset([code for code, _ in SECTIONS] + [code for _, code, _ in DIVISIONS])
-
-
 def known_industries(codes: set[str]) -> set[str]:
-    """Those of ``codes`` that are in the GB/T 4754 table."""
-    from qifu.orgs.models import Industry  # shared table, not tenant-owned
+    """Those of ``codes`` that are in the GB/T 4754 table (the check messaging's segments share)."""
+    from qifu.orgs.industries import known_codes
 
-    known = codes & _listed_industries()
-    rest = codes - known
-    if rest:
-        known |= set(Industry.objects.filter(code__in=rest).values_list("code", flat=True))
-    return known
+    return known_codes(codes)
 
 
 def known_towns(names: set[str]) -> set[str]:
