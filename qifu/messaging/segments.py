@@ -7,13 +7,17 @@ kind               values                                           recipients
 =================  ===============================================  ====================================
 users              ``user_ids``                                     those users of the tenant
 all_enterprises    —                                                members of every enterprise
-industry           ``codes`` (GB/T 4754 codes, prefix = subtree)    members of enterprises in them
+industry           ``codes`` (GB/T 4754 codes, checked; subtree)    members of enterprises in them
 town               ``town_ids`` (镇街 organisations)                members of enterprises in them
 role               ``role`` (role code)                             users holding that role
 phones             the uploaded file's first column                 those numbers (SMS; users in-site)
 credit_codes       the uploaded file's first column                 members of those enterprises
 =================  ===============================================  ====================================
 
+Industry codes are checked when the send is created (``sending._check_segment``: a code outside the
+GB/T 4754 table would silently reach nobody, so it is refused by name); a 门类 letter covers its
+大类, a numeric code every finer code it prefixes (``qifu.orgs.industries.subtree``). 镇街 and roles
+must exist as well, and 镇街 and users must lie in the sender's reach.
 Enterprises without any member user are still reached by SMS at their contact phone.
 There is no "by enterprise tag" segment: the platform has no enterprise tags yet (policy tags
 describe policies, not enterprises).
@@ -28,7 +32,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 
 from qifu.messaging import reach
@@ -114,10 +117,10 @@ def resolve(send: Send) -> Iterator[Recipient]:
     elif kind == "all_enterprises":
         yield from _enterprise_recipients(enterprises)
     elif kind == "industry":
-        q = Q()
-        for code in segment.get("codes", []):
-            q |= Q(industry__code__startswith=code)
-        yield from _enterprise_recipients(enterprises.filter(q) if q else Enterprise.objects.none())
+        from qifu.orgs.industries import subtree
+
+        # a 门类 letter reaches its 大类 too (a prefix match on "C" found only enterprises filed under "C")
+        yield from _enterprise_recipients(enterprises.filter(subtree(segment.get("codes") or [])))
     elif kind == "town":
         yield from _enterprise_recipients(enterprises.filter(town_id__in=segment.get("town_ids", [])))
     elif kind == "role":

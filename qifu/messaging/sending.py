@@ -163,6 +163,8 @@ def set_template_active(template: Template, active: bool) -> Template:
     current = Template.objects.select_for_update().get(code=template.code, channel=template.channel, is_current=True)
     if current.is_active == active:
         return current
+    if not active:
+        _refuse_if_routed(current)
     current.is_active = active
     current.save(update_fields=["is_active", "updated_at"])
     audit.record(
@@ -171,6 +173,31 @@ def set_template_active(template: Template, active: bool) -> Template:
         changes={"is_active": {"before": not active, "after": active}},
     )
     return current
+
+
+def _refuse_if_routed(template: Template) -> None:
+    """A template an event rule names cannot be disabled (Odoo's archive guard on mail servers in use):
+    the event would otherwise go out on that channel without it, unnoticed by whoever disabled it.
+    The administrator first points the rule at another template (or drops the channel)."""
+    rules = [
+        rule
+        for rule in EventRule.objects.order_by("event")
+        if (rule.templates or {}).get(template.channel) == template.code
+    ]
+    if not rules:
+        return
+    names = []
+    for rule in rules:
+        try:
+            names.append(f"「{events.get(rule.event).label}」")
+        except events.UnknownEvent:  # a rule of an event no longer registered still names it
+            names.append(f"「{rule.event}」")
+    raise RuleViolation(
+        "messaging.template_in_use",
+        f"模板「{template.name}」（{template.code}）正被事件推送规则 {'、'.join(names)} 使用，"
+        "请先在事件推送规则中改选其他模板或去掉该渠道，再停用",
+        detail={"events": [r.event for r in rules]},
+    )
 
 
 def _channel_label(channel: str) -> str:
@@ -200,9 +227,19 @@ def save_rule(*, event: str, is_enabled: bool, channels: list[str], templates: d
             continue
         if channel not in events.KNOWN_CHANNELS:
             raise _bad("bad_channel", f"未知渠道 {channel}")
-        template = Template.objects.filter(code=code, channel=channel, is_current=True).first()
+        # locked: a concurrent set_template_active (which locks the same row, then looks for rules
+        # naming it) cannot disable it between this check and the rule's commit
+        template = Template.objects.select_for_update().filter(code=code, channel=channel, is_current=True).first()
         if template is None:
             raise _bad("unknown_template", f"{_channel_label(channel)}模板 {code} 不存在")
+        if not template.is_active:
+            # the event would go out without it (the route uses active templates only)
+            raise _bad(
+                "inactive_template",
+                f"{_channel_label(channel)}模板「{template.name}」（{code}）已停用，请先启用该模板或另选模板",
+                channel=channel,
+                template=code,
+            )
         undeclared = set(template.variables) - set(definition.variables)
         if undeclared:
             raise _bad(
@@ -296,9 +333,22 @@ def _check_segment(segment: dict, upload: StoredFile | None, sender_reach: dict 
             raise _out_of_reach(f"所选用户中有 {len(outside)} 人不在您的管辖范围内", user_ids=outside[:20])
         clean["user_ids"] = ids
     elif kind == "industry":
-        codes = [str(c).strip() for c in segment.get("codes") or [] if str(c).strip()]
+        from qifu.orgs.industries import known_codes
+
+        codes = list(dict.fromkeys(str(c).strip().upper() for c in segment.get("codes") or [] if str(c).strip()))
         if not codes:
             raise _bad("bad_segment", "请选择行业")
+        # an unknown code matches no enterprise: the send would run and reach nobody
+        known = known_codes(set(codes))
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            shown = "、".join(f"“{c}”" for c in unknown[:5]) + (f"等 {len(unknown)} 个" if len(unknown) > 5 else "")
+            raise _bad(
+                "unknown_industry",
+                f"行业代码{shown}不在平台的国民经济行业分类表（GB/T 4754-2017）中，"
+                "请填写门类字母（如 C）或大类代码（如 39）",
+                codes=unknown,
+            )
         clean["codes"] = codes
     elif kind == "town":
         ids = list(dict.fromkeys(int(i) for i in segment.get("town_ids") or []))

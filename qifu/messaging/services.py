@@ -104,20 +104,28 @@ def _segment(users: list, phones: list[str]) -> dict:
     return segment
 
 
-def _route(event: events.Event) -> tuple[list[str], dict[str, int]]:
-    """Channels and templates (by channel) for an event: the admin's rule, else the event's defaults."""
+def _route(event: events.Event) -> tuple[list[str], dict[str, int], dict[str, str]]:
+    """Channels, templates (by channel) and channels to skip (with the reason) for an event: the
+    admin's rule, else the event's defaults.
+
+    A rule cannot name a disabled template, nor can a template a rule names be disabled
+    (``sending.save_rule`` / ``set_template_active``); a rule saved before those checks may still
+    name one. That channel is then skipped with the reason in the delivery log — not sent with the
+    event's default text instead of the template the administrator chose."""
     rule = EventRule.objects.filter(event=event.code).first()
     if rule is None:
-        return ["inapp", *event.channels], {}
+        return ["inapp", *event.channels], {}, {}
     if not rule.is_enabled and not event.essential:
-        return [], {}
+        return [], {}, {}
     chosen = [c for c in rule.channels if c in events.KNOWN_CHANNELS and c != "inapp"] if rule.is_enabled else []
-    templates = {}
+    templates, skipped = {}, {}
     for channel, code in (rule.templates or {}).items():
-        template = Template.objects.filter(code=code, channel=channel, is_current=True, is_active=True).first()
-        if template is not None:
+        template = Template.objects.filter(code=code, channel=channel, is_current=True).first()
+        if template is not None and template.is_active:
             templates[channel] = template.pk
-    return ["inapp", *chosen], templates
+        elif channel in chosen:
+            skipped[channel] = f"事件推送规则所选模板 {code} 已停用或不存在，请在事件推送规则中改选模板"
+    return ["inapp", *chosen], templates, skipped
 
 
 def notify(event: str, recipients: Iterable, context: dict, *, link: str = "") -> Send | None:
@@ -139,7 +147,7 @@ def notify(event: str, recipients: Iterable, context: dict, *, link: str = "") -
     users, phones = _recipients(definition, recipients)
     if not users and not phones:
         return None
-    chosen, templates = _route(definition)
+    chosen, templates, skipped = _route(definition)
     if phones and "sms" not in chosen:
         # the tenant's rule sends this event without SMS: a bare number has no other way in
         logger.info("notify %s: the event's route has no SMS, %d numbers not reached", event, len(phones))
@@ -166,6 +174,10 @@ def notify(event: str, recipients: Iterable, context: dict, *, link: str = "") -
         segments.materialise(
             send, [*(segments.Recipient(u.pk) for u in users), *(segments.Recipient(None, p) for p in phones)]
         )
+        for channel, reason in skipped.items():
+            send.deliveries.filter(channel=channel, state=Delivery.State.QUEUED).update(
+                state=Delivery.State.SKIPPED, reason=reason, updated_at=timezone.now()
+            )
         # In-site messages are part of the caller's transaction: exactly once, rolled back with it.
         delivery.pump_inapp(send)
         external = send.deliveries.exclude(channel="inapp").filter(state=Delivery.State.QUEUED).exists()
