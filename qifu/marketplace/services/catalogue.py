@@ -38,6 +38,14 @@ def save_category(category: Category | None, data: dict[str, Any]) -> Category:
         parent = Category.objects.filter(pk=parent_id).first()
         if parent is None:
             raise ApiError("marketplace.category_parent", "上级类别不存在", status=422)
+        # a disabled top category hides its whole branch (selectors.category_tree); one that became the
+        # parent before it was disabled stays, so the sub-category can still be edited
+        if not parent.is_active and (creating or category.parent_id != parent.pk):
+            raise ApiError(
+                "marketplace.category_parent_inactive",
+                f"上级类别「{parent.name}」已停用，不能在其下新增或移入类别，请先启用它或另选上级类别",
+                status=422,
+            )
         if parent.parent_id is not None:
             raise RuleViolation("marketplace.category_depth", "服务类别只有两级：上级类别必须是一级类别")
         if not creating and (parent.pk == category.pk or category.children.exists()):
@@ -72,11 +80,24 @@ def delete_category(category: Category) -> None:
 
 
 # -- products ---------------------------------------------------------------------
-def _clean_product(data: dict[str, Any]) -> dict[str, Any]:
-    """Validate and normalise the editable fields of a product (a revision's data)."""
-    category = Category.objects.filter(pk=data.get("category_id"), is_active=True).first()
+def _clean_product(data: dict[str, Any], product: Product | None = None) -> dict[str, Any]:
+    """Validate and normalise the editable fields of a product (a revision's data).
+
+    The category must be enabled, and so must its top category (a disabled one hides the branch
+    from the catalogue). An edit that keeps the product's current category saves even if that was
+    disabled later (as policies keep their tags): older products stay editable."""
+    category = Category.objects.select_related("parent").filter(pk=data.get("category_id")).first()
     if category is None:
         raise ApiError("marketplace.category_missing", "请选择一个启用中的服务类别", status=422)
+    kept = product is not None and product.category_id == category.pk
+    disabled = next((c for c in (category, category.parent) if c is not None and not c.is_active), None)
+    if disabled is not None and not kept:
+        raise ApiError(
+            "marketplace.category_missing",
+            f"服务类别「{disabled.name}」已停用，请选择一个启用中的服务类别",
+            status=422,
+            detail={"category_id": category.pk},
+        )
     if category.parent_id is None and category.children.exists():
         raise RuleViolation("marketplace.category_leaf", f"「{category.name}」有子类别，请选择具体的子类别")
     is_free = bool(data.get("is_free"))
@@ -148,7 +169,7 @@ def create_product(institution, data: dict[str, Any]) -> Product:
 def update_product(product: Product, data: dict[str, Any]) -> Product:
     """An edit becomes a pending revision. A listed product stays listed, unchanged, until it is approved."""
     product = Product.objects.select_for_update().get(pk=product.pk)
-    cleaned = _clean_product(data)
+    cleaned = _clean_product(data, product)
     revision = _new_revision(product, cleaned)
     before = audit.snapshot(product)
     if product.status != Product.Status.LISTED:

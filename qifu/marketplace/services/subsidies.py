@@ -63,10 +63,7 @@ def save_programme(programme: SubsidyProgramme | None, data: dict[str, Any]) -> 
     limit = int(data.get("per_enterprise_limit") or 5)
     if not 1 <= limit <= 5:
         raise ApiError("marketplace.programme_limit", "每家企业的补贴次数应为 1–5 次", status=422)
-    category_ids = list(dict.fromkeys(data.get("category_ids") or []))
-    categories = list(Category.objects.filter(pk__in=category_ids))
-    if len(categories) != len(category_ids) or not categories:
-        raise ApiError("marketplace.programme_categories", "请选择至少一个有效的服务类别", status=422)
+    categories = _categories(programme if not creating else None, data.get("category_ids") or [])
     for name in ("name", "starts_on", "ends_on", "description"):
         if name in data and data[name] is not None:
             setattr(programme, name, data[name])
@@ -88,6 +85,35 @@ def save_programme(programme: SubsidyProgramme | None, data: dict[str, Any]) -> 
         changes=audit.diff(before, after),
     )
     return programme
+
+
+def _categories(programme: SubsidyProgramme | None, ids: list[int]) -> list[Category]:
+    """The programme's categories: active ones, or ones it already covers (a category disabled later
+    stays on the programme until removed, so an older programme stays editable — as policies keep
+    their tags). A top category is allowed: it covers the products of its sub-categories too
+    (``_candidates`` matches a product's category and its parent)."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise ApiError("marketplace.programme_categories", "请选择至少一个服务类别", status=422)
+    found = {c.pk: c for c in Category.objects.filter(pk__in=ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ApiError(
+            "marketplace.programme_categories",
+            "所选服务类别不存在，请刷新后重选",
+            status=422,
+            detail={"category_ids": missing},
+        )
+    kept = set(programme.categories.values_list("pk", flat=True)) if programme is not None else set()
+    inactive = [found[i] for i in ids if not found[i].is_active and i not in kept]
+    if inactive:
+        raise ApiError(
+            "marketplace.programme_category_inactive",
+            f"服务类别{'、'.join(f'「{c.name}」' for c in inactive)}已停用，不能加入补贴计划，请另选类别",
+            status=422,
+            detail={"category_ids": [c.pk for c in inactive]},
+        )
+    return [found[i] for i in ids]
 
 
 # -- one application's subsidy ------------------------------------------------------------

@@ -297,3 +297,40 @@ def test_favourites_of_a_disabled_institution_show_as_unlisted(cast, api, market
         Institution.objects.filter(pk=cast.institution.pk).update(status="disabled")
     item = owner.get("marketplace/favourites").json()["items"][0]
     assert (item["name"], item["status"]) == ("合同审查服务", "unlisted")
+
+
+def test_disabled_categories_take_no_new_entries_but_keep_their_own(cast, api, market):
+    """A disabled top category hides its branch: nothing new goes under or into it (422 naming it,
+    nothing written), while what was there before stays editable."""
+    from qifu.core.audit_models import AuditEntry
+    from qifu.marketplace.models import Category
+
+    admin, inst = api(cast.tenant_admin), api(cast.institution_admin)
+    pk = market.product.pk
+    with tenancy.tenant_scope(cast.tenant):
+        Category.objects.filter(pk=market.legal.pk).update(is_active=False)
+        before = (Category.objects.count(), Product.objects.count(), ProductRevision.objects.count())
+        audits = AuditEntry.objects.count()
+    under = admin.post(
+        "marketplace/categories", {"code": "legal-labour", "name": "劳动争议", "parent_id": market.legal.pk}
+    )
+    assert under.status_code == 422 and under.json()["code"] == "marketplace.category_parent_inactive"
+    assert "「法律服务」已停用" in under.json()["message"]
+    new = inst.post("marketplace/institution/products", _body(market, name="劳动合同审查"))
+    assert new.status_code == 422 and "「法律服务」已停用" in new.json()["message"]
+    with tenancy.tenant_scope(cast.tenant):
+        ip = Category.objects.create(code="ip", name="知识产权", is_active=False)
+        before = (before[0] + 1, *before[1:])
+    moved = inst.put(f"marketplace/institution/products/{pk}", _body(market, category_id=ip.pk))
+    assert moved.status_code == 422 and "「知识产权」已停用" in moved.json()["message"]
+    with tenancy.tenant_scope(cast.tenant):
+        assert (Category.objects.count(), Product.objects.count(), ProductRevision.objects.count()) == before
+        assert AuditEntry.objects.count() == audits
+    # the sub-category already under the disabled top, and the product already in it, still save
+    renamed = admin.put(
+        f"marketplace/categories/{market.contract.pk}",
+        {"code": "legal-contract", "name": "合同审查与起草", "parent_id": market.legal.pk},
+    )
+    assert renamed.status_code == 200, renamed.json()
+    edited = inst.put(f"marketplace/institution/products/{pk}", _body(market, name="合同审查服务（升级版）"))
+    assert edited.status_code == 200, edited.json()

@@ -150,6 +150,50 @@ def test_programme_validation_and_budget_floor(cast, api, market):
     assert r.status_code == 422 and r.json()["code"] == "marketplace.programme_budget"
 
 
+def test_programme_refuses_disabled_categories_but_keeps_its_own(cast, api, market):
+    """A disabled category cannot join a programme (422 naming it, nothing written); one the programme
+    already covers, disabled later, does not stop the programme from being edited."""
+    from qifu.core.audit_models import AuditEntry
+    from qifu.marketplace.models import Category
+
+    admin = api(cast.tenant_admin)
+    with tenancy.tenant_scope(cast.tenant):
+        tax = Category.objects.create(code="tax", name="税务服务", is_active=False)
+        before = (SubsidyProgramme.objects.count(), AuditEntry.objects.count())
+    body = {
+        "name": "测试计划",
+        "budget": "1000.00",
+        "starts_on": "2020-01-01",
+        "ends_on": "2099-12-31",
+        "category_ids": [market.legal.pk, tax.pk],
+        "mode": "ratio",
+        "ratio": "0.5",
+    }
+    r = admin.post("marketplace/programmes", body)
+    assert r.status_code == 422, r.content
+    assert r.json()["code"] == "marketplace.programme_category_inactive"
+    assert "「税务服务」" in r.json()["message"] and r.json()["detail"] == {"category_ids": [tax.pk]}
+    unknown = admin.post("marketplace/programmes", {**body, "category_ids": [market.legal.pk, 999999]})
+    assert unknown.status_code == 422 and unknown.json()["detail"] == {"category_ids": [999999]}
+    url = f"marketplace/programmes/{market.programme.pk}"
+    added = admin.put(url, {**body, "name": "改名", "budget": "100000.00"})
+    assert added.status_code == 422 and added.json()["code"] == "marketplace.programme_category_inactive"
+    with tenancy.tenant_scope(cast.tenant):
+        assert (SubsidyProgramme.objects.count(), AuditEntry.objects.count()) == before
+        programme = SubsidyProgramme.objects.get(pk=market.programme.pk)
+        assert programme.name == "2026 年中小企业服务补贴"
+        assert list(programme.categories.values_list("pk", flat=True)) == [market.legal.pk]
+        # the programme's own top category (it covers 合同审查 below it) is disabled afterwards
+        Category.objects.filter(pk=market.legal.pk).update(is_active=False)
+    kept = admin.put(url, {**body, "name": "改名", "budget": "100000.00", "category_ids": [market.legal.pk]})
+    assert kept.status_code == 200, kept.content
+    assert kept.json()["name"] == "改名"
+    # ... but once removed it cannot come back while disabled
+    admin.put(url, {**body, "budget": "100000.00", "category_ids": [market.contract.pk]})
+    back = admin.put(url, {**body, "budget": "100000.00", "category_ids": [market.legal.pk]})
+    assert back.status_code == 422 and "「法律服务」" in back.json()["message"]
+
+
 # -- concurrency (PostgreSQL: real row locks between real connections) -----------------------
 def _accept_in_parallel(cast, api, ids):
     barrier = threading.Barrier(len(ids))
