@@ -34,6 +34,7 @@ from django.db.models.lookups import Lookup
 from django.db.models.sql import Query
 from django.db.models.sql.datastructures import Join
 from django.db.models.sql.where import NothingNode, WhereNode
+from django.utils.functional import LazyObject, empty
 from ninja import Status
 from pydantic import BaseModel
 
@@ -236,6 +237,11 @@ class Ruled:
     def __getattr__(self, name: str) -> Any:
         obj = self._obj
         value = getattr(obj, name)
+        if self._rules and name.startswith("get_") and name.endswith("_display"):
+            # A choice's label tells its value: withheld with it (hand-built outputs call these).
+            if _RANK.get(self._rules.get(name[4:-8], VISIBLE), 0) >= _RANK[MASKED]:
+                return lambda: ""
+            return value
         if self._rules:
             field = _field_of(type(obj), name)
             rule = self._rules.get(field) if field else None
@@ -302,6 +308,8 @@ def wrap(value: Any, ctx) -> Any:
         return value
     if isinstance(value, Ruled):
         return value
+    if isinstance(value, LazyObject) and isinstance(value, models.Model):
+        value = _unlazy(value)  # request.user, set on a row by a service: rule the user it stands for
     if isinstance(value, models.Model):
         return Ruled(value, ctx) if rules_for(ctx, type(value)) or _has_relations(value) else value
     if isinstance(value, (QuerySet, Manager)):
@@ -317,6 +325,32 @@ def wrap(value: Any, ctx) -> Any:
     if isinstance(value, list):
         return [wrap(v, ctx) for v in value]
     return value
+
+
+def rule_snapshot(ctx, model: type[models.Model] | str, data: Any) -> Any:
+    """A dict keyed by ``model``'s field (or attribute) names — a stored copy of a row, such as a
+    product revision's data — with the request's rules on ``model`` applied as on the row itself:
+    hidden values emptied, masked ones masked. Other keys pass as they are."""
+    rules = rules_for(ctx, model)
+    if not rules or not isinstance(data, dict):
+        return data
+    model = concrete(model)
+    ruled = {}
+    for key, value in data.items():
+        field = _field_of(model, key)
+        rule = rules.get(field) if field else None
+        if rule == HIDDEN:
+            value = _empty_for(model, field)
+        elif rule == MASKED:
+            value = mask_value(value) if field == key else None
+        ruled[key] = value
+    return ruled
+
+
+def _unlazy(value: LazyObject) -> Any:
+    if value._wrapped is empty:
+        value._setup()
+    return value._wrapped
 
 
 def _has_relations(obj: models.Model) -> bool:
