@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import File, Query, Status
 from ninja.files import UploadedFile
 
-from qifu.core import files
+from qifu.core import fieldrules, files
 from qifu.core.errors import NotFound
 from qifu.core.exports import xlsx_response
 from qifu.core.pagination import Page, PageQuery, paginate
@@ -82,7 +82,7 @@ def _reload(app: LoanApplication) -> LoanApplication:
 # -- products ----------------------------------------------------------------------------------------
 @router.get("/products", permission=PUBLIC, response=Page[FinProductOut], summary="金融产品列表")
 def list_products(request, page: Query[PageQuery], filters: Query[FinProductFilter]):
-    return paginate(selectors.listed_products(filters), page)
+    return paginate(selectors.listed_products(filters, ctx=request.ctx), page)
 
 
 @router.get(
@@ -109,7 +109,8 @@ def get_product(request, product_id: int):
 def product_eligibility(request, product_id: int):
     enterprise = _enterprise(request.ctx)
     product = request.ctx.get_or_404(selectors.live_products(), permission=PUBLIC, pk=product_id)
-    return services.check_eligibility(product, enterprise).as_dict()
+    # Read through the rules on enterprises: the answer names actual values, a withheld one must count as unknown.
+    return services.check_eligibility(product, fieldrules.wrap(enterprise, request.ctx)).as_dict()
 
 
 @router.get(

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from qifu.core import fieldrules
 from qifu.finance.models import EnterpriseLoanApplication, FinancialProduct, InstitutionLoanApplication, LoanApplication
 from qifu.finance.permissions import APPLY, OVERSEE, PROCESS
 from qifu.finance.transitions import ENTERPRISE, INSTITUTION
@@ -38,8 +39,13 @@ def live_products() -> QuerySet[FinancialProduct]:
     return FinancialProduct.objects.filter(status=FinancialProduct.Status.LISTED, institution__status="approved")
 
 
-def listed_products(filters) -> QuerySet[FinancialProduct]:
-    return products(filters, base=live_products())
+def listed_products(filters, *, ctx) -> QuerySet[FinancialProduct]:
+    """The public list. It is not data-scoped, so nothing runs ``ctx.scoped``'s field-rule checks for
+    it: the visitor's filters and search words go through ``restrict_filters`` here (a condition on a
+    field hidden or masked for a signed-in user matches nothing, so the value cannot be probed), and
+    the listing conditions are added afterwards, so a hidden status cannot empty the list."""
+    visitor = fieldrules.restrict_ordering(ctx, fieldrules.restrict_filters(ctx, products(filters)))
+    return visitor.filter(status=FinancialProduct.Status.LISTED, institution__status="approved")
 
 
 def applications(side: str, filters=None) -> QuerySet[LoanApplication]:

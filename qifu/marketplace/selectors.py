@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from qifu.core import search
+from qifu.core import fieldrules, search
 from qifu.marketplace.models import (
     Application,
     Category,
@@ -71,7 +71,13 @@ def live_products() -> QuerySet[Product]:
 
 
 def listed_products(filters, *, ctx) -> QuerySet[Product]:
-    return products(filters, ctx=ctx, base=live_products())
+    """The public list. It is not data-scoped, so nothing runs ``ctx.scoped``'s field-rule checks for
+    it: the visitor's filters and sort go through ``restrict_filters`` / ``restrict_ordering`` here (a
+    condition on a field hidden or masked for a signed-in user matches nothing, a sort by one is
+    ignored), and the listing conditions are added afterwards, so a hidden status cannot empty the list.
+    The text search applies the rules itself."""
+    visitor = fieldrules.restrict_ordering(ctx, fieldrules.restrict_filters(ctx, products(filters, ctx=ctx)))
+    return visitor.filter(status=Product.Status.LISTED, institution__status="approved")
 
 
 def favourite_products(user) -> QuerySet[Product]:

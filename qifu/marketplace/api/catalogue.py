@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import Query, Status
 
+from qifu.core import fieldrules
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import PUBLIC
 from qifu.marketplace import selectors
@@ -31,23 +32,25 @@ from qifu.marketplace.services import catalogue as services
 
 
 # -- categories -----------------------------------------------------------------------
-def _tree(active_only: bool) -> list[dict]:
+def _tree(active_only: bool, ctx) -> list[dict]:
+    # The top level is serialised here, so it is read through the rules here; the children go out
+    # as models and the router rules them.
     return [
-        {**MarketCategoryOut.from_orm(node["category"]).dict(), "children": node["children"]}
+        {**MarketCategoryOut.from_orm(fieldrules.wrap(node["category"], ctx)).dict(), "children": node["children"]}
         for node in selectors.category_tree(active_only=active_only)
     ]
 
 
 @router.get("/categories", permission=PUBLIC, response=list[MarketCategoryNode], summary="服务类别（两级，启用中）")
 def list_categories(request):
-    return _tree(True)
+    return _tree(True, request.ctx)
 
 
 @router.get(
     "/categories/all", permission=CATEGORY_MANAGE, response=list[MarketCategoryNode], summary="服务类别管理列表"
 )
 def list_all_categories(request):
-    return _tree(False)
+    return _tree(False, request.ctx)
 
 
 @router.post("/categories", permission=CATEGORY_MANAGE, response={201: MarketCategoryOut}, summary="新增服务类别")
@@ -178,6 +181,10 @@ def my_favourites(request, page: Query[PageQuery]):
 def _own(product: Product, request) -> Product:
     product = _detail(product, request)
     product.pending_revision, product.last_revision = selectors.revisions_of(product)
+    for revision in {id(r): r for r in (product.pending_revision, product.last_revision) if r is not None}.values():
+        # A revision's data is a copy of the product's fields: the product's rules apply to it
+        # (in memory only; nothing saves these rows afterwards).
+        revision.data = fieldrules.rule_snapshot(request.ctx, Product, revision.data)
     return product
 
 
@@ -255,12 +262,15 @@ def relist_product(request, product_id: int):
 
 
 # -- review queue -----------------------------------------------------------------------------
-def _review_item(revision: ProductRevision) -> dict:
+def _review_item(revision: ProductRevision, ctx) -> dict:
+    """Read through ``ctx``'s rules on products and institutions (the revision's data is a copy of
+    the product's fields): a dict carries no model for the router to rule."""
     product = revision.product
+    shown = fieldrules.wrap(product, ctx)
     is_edit = product.status == Product.Status.LISTED
     live = None
     if is_edit:
-        live = {name: getattr(product, name) for name in Product.EDITABLE}
+        live = {name: getattr(shown, name) for name in Product.EDITABLE}
         live["price"] = str(product.price)
     return {
         "id": revision.pk,
@@ -268,11 +278,11 @@ def _review_item(revision: ProductRevision) -> dict:
         "status": revision.status,
         "reason": revision.reason,
         "created_at": revision.created_at,
-        "data": revision.data,
+        "data": fieldrules.rule_snapshot(ctx, Product, revision.data),
         "product_id": product.pk,
-        "product_status": product.status,
-        "product_name": product.name,
-        "institution_name": product.institution.name,
+        "product_status": shown.status,
+        "product_name": shown.name,
+        "institution_name": shown.institution.name,
         "is_edit": is_edit,
         "live": live,
     }
@@ -284,7 +294,7 @@ def list_reviews(request, page: Query[PageQuery], status: str = "pending"):
     if status in ProductRevision.Status.values:
         qs = qs.filter(status=status)
     result = paginate(request.ctx.scoped(qs.order_by("id" if status == "pending" else "-id")), page)
-    result["items"] = [_review_item(r) for r in result["items"]]
+    result["items"] = [_review_item(r, request.ctx) for r in result["items"]]
     return result
 
 
@@ -301,7 +311,9 @@ def review(request, revision_id: int, payload: MarketReviewIn):
         revision = services.approve_revision(revision, reason=payload.reason)
     else:
         revision = services.reject_revision(revision, reason=payload.reason)
-    return _review_item(ProductRevision.objects.select_related("product", "product__institution").get(pk=revision.pk))
+    return _review_item(
+        ProductRevision.objects.select_related("product", "product__institution").get(pk=revision.pk), request.ctx
+    )
 
 
 @router.get(
