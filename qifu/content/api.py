@@ -44,9 +44,9 @@ def home(request):
     notices = selectors.articles(kind=Article.Kind.NOTICE)[:5]
     return {
         "slots": selectors.live_slots(),
-        "notices": [selectors.article_out(a) for a in notices],
+        "notices": [selectors.article_out(a, ctx=request.ctx) for a in notices],
         "intro": selectors.intro(),
-        "feed": selectors.feed(),
+        "feed": selectors.feed(ctx=request.ctx),
     }
 
 
@@ -62,13 +62,13 @@ def intro(request):
 
 @router.get("/feed", permission=PUBLIC, response=list[FeedItem], summary="最新动态（已脱敏）")
 def feed(request):
-    return selectors.feed()
+    return selectors.feed(ctx=request.ctx)
 
 
 @router.get("/articles", permission=PUBLIC, response=Page[ArticleOut], summary="资讯、公告、活动、指南、常见问题")
 def list_articles(request, page: Query[PageQuery], filters: Query[ArticleFilter]):
-    qs = selectors.articles(filters.kind, filters.q, filters.category)
-    return paginate(qs, page, selectors.article_out)
+    qs = selectors.articles(filters.kind, filters.q, filters.category, ctx=request.ctx)
+    return paginate(qs, page, lambda a: selectors.article_out(a, ctx=request.ctx))
 
 
 @router.get(
@@ -76,7 +76,7 @@ def list_articles(request, page: Query[PageQuery], filters: Query[ArticleFilter]
 )
 def get_article(request, article_id: int):
     article = request.ctx.get_or_404(selectors.articles(), pk=article_id)
-    return selectors.article_out(article, with_body=True, user=request.ctx.user)
+    return selectors.article_out(article, with_body=True, user=request.ctx.user, ctx=request.ctx)
 
 
 @router.get("/images/{image_id}", permission=PUBLIC, object="content.image", response={200: None}, summary="图片")
@@ -149,13 +149,13 @@ def manage_articles(request, page: Query[PageQuery], filters: Query[AdminArticle
         qs = qs.filter(status=filters.status)
     if filters.q:
         qs = qs.filter(title__icontains=filters.q)
-    return paginate(request.ctx.scoped(qs), page, selectors.article_out)
+    return paginate(request.ctx.scoped(qs), page, lambda a: selectors.article_out(a, ctx=request.ctx))
 
 
 @router.post("/manage/articles", permission=ARTICLE_MANAGE, response={201: ArticleDetail}, summary="新建内容")
 def create_article(request, payload: ArticleIn):
     article = services.create_article(payload.dict())
-    return Status(201, selectors.article_out(article, with_body=True))
+    return Status(201, selectors.article_out(article, with_body=True, ctx=request.ctx))
 
 
 def _article(request, article_id: int) -> Article:
@@ -170,7 +170,7 @@ def _article(request, article_id: int) -> Article:
     summary="内容详情（管理）",
 )
 def manage_article(request, article_id: int):
-    return selectors.article_out(_article(request, article_id), with_body=True)
+    return selectors.article_out(_article(request, article_id), with_body=True, ctx=request.ctx)
 
 
 @router.put(
@@ -182,7 +182,7 @@ def manage_article(request, article_id: int):
 )
 def update_article(request, article_id: int, payload: ArticleIn):
     article = services.update_article(_article(request, article_id), payload.dict())
-    return selectors.article_out(article, with_body=True)
+    return selectors.article_out(article, with_body=True, ctx=request.ctx)
 
 
 @router.post(
@@ -193,7 +193,7 @@ def update_article(request, article_id: int, payload: ArticleIn):
     summary="发布",
 )
 def publish_article(request, article_id: int):
-    return selectors.article_out(services.publish_article(_article(request, article_id)))
+    return selectors.article_out(services.publish_article(_article(request, article_id)), ctx=request.ctx)
 
 
 @router.post(
@@ -204,7 +204,7 @@ def publish_article(request, article_id: int):
     summary="下线",
 )
 def archive_article(request, article_id: int):
-    return selectors.article_out(services.archive_article(_article(request, article_id)))
+    return selectors.article_out(services.archive_article(_article(request, article_id)), ctx=request.ctx)
 
 
 @router.delete(

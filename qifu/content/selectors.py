@@ -12,7 +12,7 @@ from django.utils import timezone
 from qifu.content import counters
 from qifu.content.models import ActivityItem, Article, Signup, SiteIntro, Slot
 from qifu.content.services import live_product_ids, slot_version
-from qifu.core import tenancy
+from qifu.core import fieldrules, tenancy
 
 MAX_CACHE_SECONDS = 60
 
@@ -84,45 +84,61 @@ def live_slots() -> dict[str, list[dict[str, Any]]]:
     return data
 
 
-def articles(kind: str | None = None, q: str | None = None, category: str | None = None) -> QuerySet[Article]:
-    qs = Article.objects.filter(status=Article.Status.PUBLISHED)
+def articles(
+    kind: str | None = None, q: str | None = None, category: str | None = None, *, ctx=None
+) -> QuerySet[Article]:
+    """Published articles. With ``ctx`` (the public list, which no data scope covers) the visitor's
+    filters and the order go through the field-rule checks ``ctx.scoped`` would make: a search on a
+    hidden summary matches nothing, so it cannot be probed. The published condition comes after."""
+    qs = Article.objects.all()
     if kind:
         qs = qs.filter(kind=kind)
     if category:
         qs = qs.filter(category=category)
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q))
-    return qs.order_by("-pinned", "-published_at", "-id")
+    qs = qs.order_by("-pinned", "-published_at", "-id")
+    if ctx is not None:
+        qs = fieldrules.restrict_ordering(ctx, fieldrules.restrict_filters(ctx, qs))
+    return qs.filter(status=Article.Status.PUBLISHED)
 
 
 def signup_count(article: Article) -> int:
     return article.signups.filter(status=Signup.Status.REGISTERED).count()
 
 
-def article_out(article: Article, *, with_body: bool = False, user=None) -> dict[str, Any]:
+def _label(obj, shown, name: str) -> str:
+    """A choice's label, only when its value is shown as it is (not hidden or masked)."""
+    return getattr(obj, f"get_{name}_display")() if getattr(shown, name) == getattr(obj, name) else ""
+
+
+def article_out(article: Article, *, with_body: bool = False, user=None, ctx=None) -> dict[str, Any]:
+    """An article read through ``ctx``'s field rules: a dict carries no model, so the router cannot
+    rule it afterwards (hidden fields read empty, masked ones masked)."""
+    shown = fieldrules.wrap(article, ctx)
     data = {
         "id": article.pk,
-        "kind": article.kind,
-        "kind_label": article.get_kind_display(),
-        "title": article.title,
-        "summary": article.summary,
-        "category": article.category,
-        "cover_url": image_url(article.cover_id),
-        "cover_id": article.cover_id,
-        "status": article.status,
-        "status_label": article.get_status_display(),
-        "pinned": article.pinned,
-        "published_at": article.published_at,
-        "starts_at": article.starts_at,
-        "ends_at": article.ends_at,
-        "location": article.location,
-        "signup_enabled": article.signup_enabled,
-        "signup_deadline": article.signup_deadline,
-        "capacity": article.capacity,
+        "kind": shown.kind,
+        "kind_label": _label(article, shown, "kind"),
+        "title": shown.title,
+        "summary": shown.summary,
+        "category": shown.category,
+        "cover_url": image_url(shown.cover_id),
+        "cover_id": shown.cover_id,
+        "status": shown.status,
+        "status_label": _label(article, shown, "status"),
+        "pinned": shown.pinned,
+        "published_at": shown.published_at,
+        "starts_at": shown.starts_at,
+        "ends_at": shown.ends_at,
+        "location": shown.location,
+        "signup_enabled": shown.signup_enabled,
+        "signup_deadline": shown.signup_deadline,
+        "capacity": shown.capacity,
         "signed_up": signup_count(article) if article.kind == Article.Kind.ACTIVITY else 0,
     }
     if with_body:
-        data["body"] = article.body
+        data["body"] = shown.body
         data["my_signup"] = (
             Signup.objects.filter(article=article, user=user, status=Signup.Status.REGISTERED).exists()
             if user is not None and user.is_authenticated
@@ -131,21 +147,27 @@ def article_out(article: Article, *, with_body: bool = False, user=None) -> dict
     return data
 
 
-def feed(limit: int = 20) -> list[dict[str, Any]]:
+def _feed_item(item: ActivityItem, ctx=None) -> dict[str, Any]:
+    shown = fieldrules.wrap(item, ctx)
+    return {
+        "id": item.pk,
+        "category": shown.category,
+        "category_label": _label(item, shown, "category"),
+        "text": " ".join(str(part) for part in (shown.actor, shown.action, shown.subject) if part),
+        "at": item.created_at,
+    }
+
+
+def feed(limit: int = 20, *, ctx=None) -> list[dict[str, Any]]:
+    """The latest activity. The cached list is everyone's; a visitor whose roles rule activity items
+    gets the list built through the rules instead (the cache must not carry one user's view)."""
+    if fieldrules.rules_for(ctx, ActivityItem):
+        return [_feed_item(item, ctx) for item in ActivityItem.objects.order_by("-id")[:limit]]
     tenant_id = tenancy.current_tenant().pk
     key = f"content:feed:{tenant_id}"
     data = cache.get(key)
     if data is None:
-        data = [
-            {
-                "id": item.pk,
-                "category": item.category,
-                "category_label": item.get_category_display(),
-                "text": f"{item.actor} {item.action} {item.subject}",
-                "at": item.created_at,
-            }
-            for item in ActivityItem.objects.order_by("-id")[:50]
-        ]
+        data = [_feed_item(item) for item in ActivityItem.objects.order_by("-id")[:50]]
         cache.set(key, data, 60)
     return data[:limit]
 

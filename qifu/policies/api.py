@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from ninja import File, Form, Query, Status, UploadedFile
 
-from qifu.core import files, jobs, search
+from qifu.core import fieldrules, files, jobs, search
 from qifu.core.errors import RuleViolation
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import AUTHENTICATED, PUBLIC
@@ -63,7 +63,7 @@ def options(request):
     return {
         "levels": choices(Policy.Level.choices),
         "support_types": choices(Policy.SupportType.choices),
-        "departments": selectors.departments(),
+        "departments": selectors.departments(request.ctx),
         "tags": [selectors.tag_out(t) for t in PolicyTag.objects.filter(is_active=True)],
         "industries": selectors.industry_choices(),
     }
@@ -121,7 +121,7 @@ def check_eligibility(request, policy_id: int):
     enterprise = request.ctx.acting_enterprise(
         code="policies.no_enterprise", message="请先切换到企业身份（或完成企业认证）后再自检", status=422
     )
-    return selectors.eligibility(policy, enterprise)
+    return selectors.eligibility(policy, enterprise, request.ctx)
 
 
 # --------------------------------------------------------------------------- console: policies
@@ -324,11 +324,13 @@ def delete_tag(request, tag_id: int):
 
 
 # --------------------------------------------------------------------------- console: collection
-def _source_out(source: CollectionSource) -> dict:
+def _source_out(source: CollectionSource, ctx) -> dict:
+    """Read through ``ctx``'s field rules: the dict built here carries no model for the router to rule."""
     last = source.runs.order_by("-id").first()
+    shown = fieldrules.wrap(source, ctx)
     return {
-        **{f: getattr(source, f) for f in SourceOut.model_fields if hasattr(source, f)},
-        "kind_label": source.get_kind_display(),
+        **{f: getattr(shown, f) for f in SourceOut.model_fields if hasattr(source, f)},
+        "kind_label": shown.get_kind_display(),
         "last_status": last.get_status_display() if last else "",
     }
 
@@ -348,12 +350,12 @@ def _check_source(payload: SourceIn) -> dict:
 
 @router.get("/manage/sources", permission=SOURCE_MANAGE, response=list[SourceOut], summary="归集来源")
 def list_sources(request):
-    return [_source_out(s) for s in request.ctx.scoped(CollectionSource.objects.all())]
+    return [_source_out(s, request.ctx) for s in request.ctx.scoped(CollectionSource.objects.all())]
 
 
 @router.post("/manage/sources", permission=SOURCE_MANAGE, response={201: SourceOut}, summary="新建归集来源")
 def create_source(request, payload: SourceIn):
-    return Status(201, _source_out(services.save_source(None, _check_source(payload))))
+    return Status(201, _source_out(services.save_source(None, _check_source(payload)), request.ctx))
 
 
 def _source(request, source_id: int) -> CollectionSource:
@@ -368,7 +370,7 @@ def _source(request, source_id: int) -> CollectionSource:
     summary="修改归集来源",
 )
 def update_source(request, source_id: int, payload: SourceIn):
-    return _source_out(services.save_source(_source(request, source_id), _check_source(payload)))
+    return _source_out(services.save_source(_source(request, source_id), _check_source(payload)), request.ctx)
 
 
 @router.delete(

@@ -136,20 +136,24 @@ def from_enterprise(enterprise) -> dict[str, Any]:
 
     Facts not known are left out (never guessed), so the evaluator answers
     "possibly eligible — missing X" instead of a wrong verdict.
+    ``enterprise`` may be read through field rules (``fieldrules.wrap``): a withheld value then reads
+    empty or masked and is left out like an unknown one, so a check's answer never shows it.
     """
-    facts: dict[str, Any] = {"is_certified": enterprise.certification == "certified"}
+    facts: dict[str, Any] = {}
+    if enterprise.certification:
+        facts["is_certified"] = enterprise.certification == "certified"
     if enterprise.registered_capital is not None:
         facts["registered_capital"] = Decimal(enterprise.registered_capital)
     if enterprise.founded_on:
         facts["founded_on"] = enterprise.founded_on
-    if enterprise.industry_id:
+    if enterprise.industry_id and enterprise.industry is not None:
         facts["industry_code"] = enterprise.industry.code
-    if enterprise.town_id:
+    if enterprise.town_id and enterprise.town is not None and enterprise.town.name:
         facts["town"] = enterprise.town.name
     if enterprise.size:
         facts["size"] = enterprise.size
     code = enterprise.credit_code or ""
-    if len(code) == 18:
+    if len(code) == 18 and "*" not in code:  # a masked code has no region to read
         facts["region_code"] = code[2:8]
     return facts
 

@@ -55,9 +55,7 @@ def policies(filters, *, public: bool, ctx) -> tuple[QuerySet[Policy], list[str]
     query comes third: ``page_of`` ranks the matches itself (``search.ranked_page``, the fast path).
     The text matches only fields the request's field rules let the user see (``ctx``)."""
     qs = Policy.objects.all()
-    if public:
-        qs = qs.filter(status=filters.status if filters.status in PUBLIC_STATUSES else S.PUBLISHED)
-    elif filters.status:
+    if not public and filters.status:
         qs = qs.filter(status=filters.status)
     if filters.level:
         qs = qs.filter(level=filters.level)
@@ -76,6 +74,12 @@ def policies(filters, *, public: bool, ctx) -> tuple[QuerySet[Policy], list[str]
         qs = qs.filter(Q(pk__in=targeted) | ~Q(pk__in=through.values("policy_id")))
     if filters.open_now:
         qs = qs.filter(open_now_q())
+    if public:
+        # The public list is not data-scoped, so ``ctx.scoped`` never checks its filters: a filter on a
+        # field hidden or masked for a signed-in visitor (the department) must match nothing here, or
+        # the value could be probed. The status condition is the server's and comes after the check.
+        qs = fieldrules.restrict_filters(ctx, qs)
+        qs = qs.filter(status=filters.status if filters.status in PUBLIC_STATUSES else S.PUBLISHED)
     terms = search.query_terms(filters.q)
     if terms and filters.sort == "relevance":
         return qs, terms, filters.q
@@ -205,6 +209,8 @@ def admin_detail(policy: Policy, ctx) -> dict[str, Any]:
     submitter = policy.submitter_id_kept or policy.submitted_by_id
 
     def name(u) -> str:
+        # Read through the rules on users too (a hidden name shows the account name instead).
+        u = fieldrules.wrap(u, ctx)
         return (getattr(u, "name", "") or u.username) if u else ""
 
     def person(field: str, deleted: bool) -> str:
@@ -221,7 +227,7 @@ def admin_detail(policy: Policy, ctx) -> dict[str, Any]:
             "review_comment": shown.review_comment,
             "withdrawn_reason": shown.withdrawn_reason,
             "collected_from": (
-                policy.collected_from.name
+                fieldrules.wrap(policy.collected_from, ctx).name
                 if policy.collected_from_id and not search.withheld(ctx, Policy, "collected_from")
                 else ""
             ),
@@ -231,7 +237,11 @@ def admin_detail(policy: Policy, ctx) -> dict[str, Any]:
     return data
 
 
-def departments() -> list[str]:
+def departments(ctx=None) -> list[str]:
+    """The departments of published policies, for the filter menu; none when the department is
+    hidden or masked for the visitor (the menu would list the withheld values)."""
+    if search.withheld(ctx, Policy, "department"):
+        return []
     return list(
         Policy.objects.filter(status=S.PUBLISHED)
         .values_list("department", flat=True)
@@ -251,12 +261,15 @@ def subscription_of(user) -> dict[str, Any]:
     return {"tags": [tag_out(t) for t in sub.tags.all()], "departments": sub.departments, "levels": sub.levels}
 
 
-def eligibility(policy: Policy, enterprise) -> dict[str, Any]:
-    known = F.from_enterprise(enterprise)
+def eligibility(policy: Policy, enterprise, ctx=None) -> dict[str, Any]:
+    """The enterprise is read through ``ctx``'s field rules: a withheld fact counts as unknown, so
+    the answer (which names actual values) cannot show it."""
+    shown = fieldrules.wrap(enterprise, ctx)
+    known = F.from_enterprise(shown)
     result = rules.evaluate(policy.conditions, known)
     return {
         "policy_id": policy.pk,
-        "enterprise": enterprise.name,
+        "enterprise": shown.name,
         **result.as_dict(),
         "known_facts": [F.FACTS[name].label for name in known],
     }
