@@ -210,6 +210,8 @@ def _user_out(user, ctx=None) -> dict:
     memberships = Membership.objects.filter(user=user).select_related("organisation").order_by("-is_default", "id")
     assignments = RoleAssignment.objects.filter(user=user).select_related("organisation", "role").order_by("id")
     links = UserSecurityProfile.objects.filter(user=user).select_related("profile")
+    # Read through the rules of each row's own model (an organisation's or a role's hidden name).
+    memberships, assignments, links = (fieldrules.wrap(list(rows), ctx) for rows in (memberships, assignments, links))
     name, phone = _person(ctx, user)
     return {
         "id": user.id,

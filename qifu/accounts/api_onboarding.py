@@ -37,6 +37,7 @@ from qifu.accounts.schemas import (
     ReasonIn,
     StaffIn,
 )
+from qifu.core import fieldrules
 from qifu.core.errors import ApiError, NotFound
 from qifu.core.files import file_response
 from qifu.core.pagination import Page, PageQuery, paginate
@@ -45,28 +46,39 @@ from qifu.core.permissions import AUTHENTICATED, PUBLIC
 # --- serialisation ------------------------------------------------------------------------------
 
 
-def certification_out(app: CertificationApplication, disputed: set[int] | None = None) -> dict:
-    """``disputed``: the ids from ``certification.disputed_ids`` for a page; one lookup otherwise."""
+def _person(user) -> str:
+    """A user's display name as ruled (``user`` is the ruled related object, or None)."""
+    return (user.name or user.username) if user is not None else ""
+
+
+def certification_out(app: CertificationApplication, disputed: set[int] | None = None, *, ctx=None) -> dict:
+    """``disputed``: the ids from ``certification.disputed_ids`` for a page; one lookup otherwise.
+
+    Read through ``ctx``'s field rules, related rows through their own model's: a dict carries no
+    model, so the router cannot rule it afterwards."""
+    shown = fieldrules.wrap(app, ctx)
+    town, licence, consent = shown.town, shown.licence, shown.consent
     return {
         "id": app.id,
-        "status": app.status,
-        "status_label": app.get_status_display(),
-        "company_name": app.company_name,
-        "credit_code": app.credit_code,
-        "legal_rep_name": app.legal_rep_name,
-        "legal_rep_id_number": app.legal_rep_id_masked,
-        "town": {"id": app.town_id, "name": app.town.name, "kind": app.town.kind},
+        "status": shown.status,
+        "status_label": shown.get_status_display(),
+        "company_name": shown.company_name,
+        "credit_code": shown.credit_code,
+        "legal_rep_name": shown.legal_rep_name,
+        # Masked in any case; empty when the rules withhold it.
+        "legal_rep_id_number": app.legal_rep_id_masked if shown.legal_rep_id_number else "",
+        "town": {"id": app.town_id, "name": town.name, "kind": town.kind},
         "enterprise_id": app.enterprise_id,
         "is_dispute": app.id in disputed if disputed is not None else certification.is_dispute(app),
-        "reason": app.reason,
+        "reason": shown.reason,
         "verification": app.verification or {},
-        "licence_name": app.licence.original_name,
-        "consent_version": app.consent.text_version,
-        "consent_at": app.consent.accepted_at,
-        "submitted_by": app.submitted_by.display_name,
-        "reviewed_by": app.reviewed_by.display_name if app.reviewed_by_id else "",
+        "licence_name": licence.original_name,
+        "consent_version": consent.text_version,
+        "consent_at": consent.accepted_at,
+        "submitted_by": _person(shown.submitted_by),
+        "reviewed_by": _person(shown.reviewed_by),
         "created_at": app.created_at,
-        "reviewed_at": app.reviewed_at,
+        "reviewed_at": shown.reviewed_at,
         "events": list(app.events.all()),
     }
 
@@ -113,10 +125,10 @@ def my_certification(request):
     app = _applications().filter(enterprise=enterprise).order_by("-id").first()
     return {
         "enterprise_id": enterprise.id,
-        "enterprise_name": enterprise.name,
+        "enterprise_name": fieldrules.wrap(enterprise, request.ctx).name,
         "certification": enterprise.certification,
         "certified_at": enterprise.certified_at,
-        "application": certification_out(app) if app else None,
+        "application": certification_out(app, ctx=request.ctx) if app else None,
     }
 
 
@@ -150,7 +162,7 @@ def list_certifications(request, page: Query[PageQuery], filters: Query[Certific
         qs = qs.filter(Q(company_name__icontains=filters.q) | Q(credit_code__icontains=filters.q.upper()))
     result = paginate(request.ctx.scoped(qs), page)
     disputed = certification.disputed_ids(result["items"])
-    result["items"] = [certification_out(app, disputed) for app in result["items"]]
+    result["items"] = [certification_out(app, disputed, ctx=request.ctx) for app in result["items"]]
     return result
 
 
@@ -166,7 +178,7 @@ def _application(request, application_id: int) -> CertificationApplication:
     summary="认证申请详情",
 )
 def get_certification(request, application_id: int):
-    return certification_out(_application(request, application_id))
+    return certification_out(_application(request, application_id), ctx=request.ctx)
 
 
 @router.get(
@@ -190,7 +202,7 @@ def approve_certification(request, application_id: int, payload: ApproveIn):
     app = certification.approve(
         _application(request, application_id), request.user, note=payload.note, revoke_other=payload.revoke_other
     )
-    return certification_out(_application(request, app.id))
+    return certification_out(_application(request, app.id), ctx=request.ctx)
 
 
 @router.post(
@@ -202,7 +214,7 @@ def approve_certification(request, application_id: int, payload: ApproveIn):
 )
 def reject_certification(request, application_id: int, payload: ReasonIn):
     app = certification.reject(_application(request, application_id), request.user, payload.reason)
-    return certification_out(_application(request, app.id))
+    return certification_out(_application(request, app.id), ctx=request.ctx)
 
 
 @router.post(
@@ -214,29 +226,32 @@ def reject_certification(request, application_id: int, payload: ReasonIn):
 )
 def request_more_certification(request, application_id: int, payload: ReasonIn):
     app = certification.request_more(_application(request, application_id), request.user, payload.reason)
-    return certification_out(_application(request, app.id))
+    return certification_out(_application(request, app.id), ctx=request.ctx)
 
 
 # --- institution onboarding ------------------------------------------------------------------------
 
 
-def institution_app_out(app: InstitutionApplication) -> dict:
+def institution_app_out(app: InstitutionApplication, ctx=None) -> dict:
+    """Read through ``ctx``'s field rules (the review queue); the applicant's own progress lookup
+    is public and passes none."""
     kinds = institutions._kinds()
+    shown = fieldrules.wrap(app, ctx)
     return {
         "id": app.id,
-        "name": app.name,
-        "kind": app.kind,
-        "kind_label": kinds.get(app.kind, app.kind),
-        "credit_code": app.credit_code,
-        "contact_name": app.contact_name,
-        "contact_phone": app.contact_phone,
-        "introduction": app.introduction,
-        "status": app.status,
-        "status_label": app.get_status_display(),
-        "reason": app.reason,
-        "licence_name": app.licence.original_name,
+        "name": shown.name,
+        "kind": shown.kind,
+        "kind_label": kinds.get(shown.kind, shown.kind),
+        "credit_code": shown.credit_code,
+        "contact_name": shown.contact_name,
+        "contact_phone": shown.contact_phone,
+        "introduction": shown.introduction,
+        "status": shown.status,
+        "status_label": shown.get_status_display(),
+        "reason": shown.reason,
+        "licence_name": shown.licence.original_name,
         "created_at": app.created_at,
-        "reviewed_at": app.reviewed_at,
+        "reviewed_at": shown.reviewed_at,
         "institution_id": app.institution_id,
     }
 
@@ -281,7 +296,7 @@ def list_institution_applications(request, page: Query[PageQuery], filters: Quer
     qs = _institution_apps().order_by("-id")
     if filters.status:
         qs = qs.filter(status=filters.status)
-    return paginate(request.ctx.scoped(qs), page, institution_app_out)
+    return paginate(request.ctx.scoped(qs), page, lambda app: institution_app_out(app, request.ctx))
 
 
 @router.get(
@@ -303,7 +318,7 @@ def institution_licence(request, application_id: int):
 )
 def approve_institution(request, application_id: int, payload: ApproveIn):
     app = request.ctx.get_or_404(_institution_apps(), pk=application_id)
-    return institution_app_out(institutions.approve(app, request.user, payload.note))
+    return institution_app_out(institutions.approve(app, request.user, payload.note), request.ctx)
 
 
 @router.post(
@@ -315,21 +330,25 @@ def approve_institution(request, application_id: int, payload: ApproveIn):
 )
 def reject_institution(request, application_id: int, payload: ReasonIn):
     app = request.ctx.get_or_404(_institution_apps(), pk=application_id)
-    return institution_app_out(institutions.reject(app, request.user, payload.reason))
+    return institution_app_out(institutions.reject(app, request.user, payload.reason), request.ctx)
 
 
 # --- institution sub-accounts ------------------------------------------------------------------------
 
 
-def operator_out(user: User, organisation) -> dict:
+def operator_out(user: User, organisation, ctx=None) -> dict:
+    """An operator account read through ``ctx``'s field rules on users (name and phone)."""
     from qifu.access.models import RoleAssignment
 
     roles = RoleAssignment.objects.filter(user=user, organisation=organisation).values_list("role__code", flat=True)
+    shown = fieldrules.wrap(user, ctx)
+    phone = shown.phone or ""
     return {
         "id": user.id,
         "username": user.username,
-        "name": user.display_name,
-        "phone": user.phone[:3] + "****" + user.phone[-4:] if len(user.phone) >= 7 else user.phone,
+        "name": _person(shown),
+        # A phone shown at all is shown masked here; a masked one stays as the rules masked it.
+        "phone": phone[:3] + "****" + phone[-4:] if len(phone) >= 7 and phone == user.phone else phone,
         "is_active": user.is_active,
         "must_change_password": user.must_change_password,
         "roles": sorted(roles),
@@ -340,7 +359,9 @@ def operator_out(user: User, organisation) -> dict:
 @router.get("/subaccounts", permission=SUBACCOUNT_MANAGE, response=Page[OperatorOut], summary="本机构子账号")
 def list_operators(request, page: Query[PageQuery]):
     institution = _my_institution(request)
-    return paginate(institutions.operators(institution), page, lambda u: operator_out(u, institution.organisation))
+    return paginate(
+        institutions.operators(institution), page, lambda u: operator_out(u, institution.organisation, request.ctx)
+    )
 
 
 @router.post("/subaccounts", permission=SUBACCOUNT_MANAGE, response=AccountCreatedOut, summary="创建经办人子账号")
@@ -349,7 +370,7 @@ def create_operator(request, payload: OperatorIn):
     user, initial = institutions.create_operator(
         institution, name=payload.name, phone=payload.phone, role=payload.role, title=payload.title
     )
-    return {"user": operator_out(user, institution.organisation), "initial_password": initial}
+    return {"user": operator_out(user, institution.organisation, request.ctx), "initial_password": initial}
 
 
 def _operator(request, user_id: int):
@@ -370,7 +391,9 @@ def _operator(request, user_id: int):
 )
 def disable_operator(request, user_id: int):
     institution, user = _operator(request, user_id)
-    return operator_out(institutions.set_operator_active(institution, user, False), institution.organisation)
+    return operator_out(
+        institutions.set_operator_active(institution, user, False), institution.organisation, request.ctx
+    )
 
 
 @router.post(
@@ -382,7 +405,9 @@ def disable_operator(request, user_id: int):
 )
 def enable_operator(request, user_id: int):
     institution, user = _operator(request, user_id)
-    return operator_out(institutions.set_operator_active(institution, user, True), institution.organisation)
+    return operator_out(
+        institutions.set_operator_active(institution, user, True), institution.organisation, request.ctx
+    )
 
 
 @router.post(
@@ -413,4 +438,4 @@ def create_staff(request, payload: StaffIn):
         username=payload.username,
         title=payload.title,
     )
-    return {"user": operator_out(user, organisation), "initial_password": initial}
+    return {"user": operator_out(user, organisation, request.ctx), "initial_password": initial}

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from ninja import File, Form, Query, Status
 from ninja.files import UploadedFile
 
+from qifu.core import fieldrules
 from qifu.core.pagination import Page, PageQuery, paginate
 from qifu.core.permissions import AUTHENTICATED, PUBLIC
 from qifu.core.routers import QifuRouter
@@ -285,15 +286,17 @@ def create_send(request, payload: MsgSendIn):
         reach=reach.of(request.ctx, SEND_CREATE),
     )
     send.refresh_from_db()
-    return Status(201, _send_detail(send))
+    return Status(201, _send_detail(send, request.ctx))
 
 
-def _send_detail(send: Send) -> dict:
+def _send_detail(send: Send, ctx) -> dict:
+    """Read through ``ctx``'s field rules: the dict built here carries no model for the router to rule."""
     counts = dict(
         Delivery.objects.filter(send=send).values_list("state").annotate(n=Count("id")).values_list("state", "n")
     )
-    data = MsgSendOut.from_orm(send).dict()
-    data.update(variables=send.variables, link=send.link, error=send.error, counts=counts)
+    shown = fieldrules.wrap(send, ctx)
+    data = MsgSendOut.from_orm(shown).dict()
+    data.update(variables=shown.variables, link=shown.link, error=shown.error, counts=counts)
     return data
 
 
@@ -301,7 +304,7 @@ def _send_detail(send: Send) -> dict:
     "/sends/{send_id}", permission=SEND_VIEW, object="messaging.send", response=MsgSendDetailOut, summary="消息发送详情"
 )
 def get_send(request, send_id: int):
-    return _send_detail(request.ctx.get_or_404(Send.objects.all(), pk=send_id))
+    return _send_detail(request.ctx.get_or_404(Send.objects.all(), pk=send_id), request.ctx)
 
 
 @router.post(
@@ -313,7 +316,7 @@ def get_send(request, send_id: int):
 )
 def cancel_send(request, send_id: int):
     send = sending.cancel_send(request.ctx.get_or_404(Send.objects.all(), pk=send_id))
-    return _send_detail(send)
+    return _send_detail(send, request.ctx)
 
 
 # --- delivery log and push log --------------------------------------------------------------------
