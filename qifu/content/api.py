@@ -43,7 +43,7 @@ router = QifuRouter(tag="content")
 def home(request):
     notices = selectors.articles(kind=Article.Kind.NOTICE)[:5]
     return {
-        "slots": selectors.live_slots(),
+        "slots": selectors.live_slots(request.ctx),
         "notices": [selectors.article_out(a, ctx=request.ctx) for a in notices],
         "intro": selectors.intro(),
         "feed": selectors.feed(ctx=request.ctx),
@@ -52,7 +52,7 @@ def home(request):
 
 @router.get("/slots", permission=PUBLIC, response=SlotsOut, summary="当前生效的运营位")
 def slots(request):
-    return selectors.live_slots()
+    return selectors.live_slots(request.ctx)
 
 
 @router.get("/intro", permission=PUBLIC, response=IntroOut, summary="平台介绍与实时统计")
@@ -264,16 +264,17 @@ def upload_image(request, file: File[UploadedFile] = None, alt: Form[str] = ""):
 
 
 # --------------------------------------------------------------------------- console: slots and intro
-def _slot_admin(slot: Slot) -> dict:
+def _slot_admin(slot: Slot, ctx) -> dict:
     now = timezone.now()
+    shown = fieldrules.wrap(slot, ctx)
     return {
-        **selectors.slot_out(slot),
-        "placement_label": slot.get_placement_display(),
-        "image_id": slot.image_id,
-        "article_id": slot.article_id,
-        "product_id": slot.product_id,
-        "starts_at": slot.starts_at,
-        "ends_at": slot.ends_at,
+        **selectors.slot_out(slot, ctx),
+        "placement_label": shown.get_placement_display(),
+        "image_id": shown.image_id,
+        "article_id": shown.article_id,
+        "product_id": shown.product_id,
+        "starts_at": shown.starts_at,
+        "ends_at": shown.ends_at,
         "is_active": slot.is_active,
         "is_live": slot.is_active
         and (slot.starts_at is None or slot.starts_at <= now)
@@ -286,18 +287,20 @@ def manage_slots(request, placement: str = ""):
     qs = Slot.objects.all().order_by("placement", "sort", "id")
     if placement:
         qs = qs.filter(placement=placement)
-    return [_slot_admin(s) for s in request.ctx.scoped(qs)]
+    return [_slot_admin(s, request.ctx) for s in request.ctx.scoped(qs)]
 
 
 @router.post("/manage/slots", permission=SLOT_MANAGE, response={201: SlotAdminOut}, summary="新建运营位条目")
 def create_slot(request, payload: SlotIn):
-    return Status(201, _slot_admin(services.save_slot(None, payload.dict())))
+    return Status(201, _slot_admin(services.save_slot(None, payload.dict()), request.ctx))
 
 
 @router.post("/manage/slots/reorder", permission=SLOT_MANAGE, response=list[SlotAdminOut], summary="调整运营位顺序")
 def reorder_slots(request, payload: ReorderIn):
     services.reorder_slots(payload.placement, payload.ids)
-    return [_slot_admin(s) for s in Slot.objects.filter(placement=payload.placement).order_by("sort", "id")]
+    return [
+        _slot_admin(s, request.ctx) for s in Slot.objects.filter(placement=payload.placement).order_by("sort", "id")
+    ]
 
 
 def _slot(request, slot_id: int) -> Slot:
@@ -312,7 +315,7 @@ def _slot(request, slot_id: int) -> Slot:
     summary="修改运营位",
 )
 def update_slot(request, slot_id: int, payload: SlotIn):
-    return _slot_admin(services.save_slot(_slot(request, slot_id), payload.dict()))
+    return _slot_admin(services.save_slot(_slot(request, slot_id), payload.dict()), request.ctx)
 
 
 @router.delete(

@@ -29,20 +29,22 @@ def image_url(image_id: int | None) -> str:
     return f"/api/v1/content/images/{image_id}" if image_id else ""
 
 
-def slot_out(slot: Slot) -> dict[str, Any]:
-    link = slot.link_url or (
-        f"/marketplace/{slot.product_id}"
-        if slot.product_id
-        else (f"/content/{slot.article_id}" if slot.article_id else "")
+def slot_out(slot: Slot, ctx=None) -> dict[str, Any]:
+    """A slot read through ``ctx``'s field rules (a dict carries no model for the router to rule)."""
+    shown = fieldrules.wrap(slot, ctx)
+    link = shown.link_url or (
+        f"/marketplace/{shown.product_id}"
+        if shown.product_id
+        else (f"/content/{shown.article_id}" if shown.article_id else "")
     )
     return {
         "id": slot.pk,
-        "placement": slot.placement,
-        "title": slot.title,
-        "subtitle": slot.subtitle,
-        "image_url": image_url(slot.image_id),
+        "placement": shown.placement,
+        "title": shown.title,
+        "subtitle": shown.subtitle,
+        "image_url": image_url(shown.image_id),
         "link_url": link,
-        "sort": slot.sort,
+        "sort": shown.sort,
     }
 
 
@@ -61,11 +63,15 @@ def _seconds_to_next_boundary(now: dt.datetime) -> int:
     return max(1, nearest)
 
 
-def live_slots() -> dict[str, list[dict[str, Any]]]:
-    """Every placement's live entries in order; cached until the next change or window boundary."""
+def live_slots(ctx=None) -> dict[str, list[dict[str, Any]]]:
+    """Every placement's live entries in order; cached until the next change or window boundary.
+
+    The cached lists are everyone's; a visitor whose roles rule slots gets them built through the
+    rules instead (the cache must not carry one user's view)."""
+    ruled = bool(fieldrules.rules_for(ctx, Slot))
     tenant_id = tenancy.current_tenant().pk
     key = f"content:slots:{tenant_id}:{slot_version(tenant_id)}"
-    data = cache.get(key)
+    data = None if ruled else cache.get(key)
     if data is None:
         now = timezone.now()
         data = {placement: [] for placement in Slot.Placement.values}
@@ -79,8 +85,9 @@ def live_slots() -> dict[str, list[dict[str, Any]]]:
         for slot in slots:
             if slot.product_id and slot.product_id not in listed:
                 continue
-            data[slot.placement].append(slot_out(slot))
-        cache.set(key, data, _seconds_to_next_boundary(now))
+            data[slot.placement].append(slot_out(slot, ctx if ruled else None))
+        if not ruled:
+            cache.set(key, data, _seconds_to_next_boundary(now))
     return data
 
 

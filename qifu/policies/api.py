@@ -64,7 +64,7 @@ def options(request):
         "levels": choices(Policy.Level.choices),
         "support_types": choices(Policy.SupportType.choices),
         "departments": selectors.departments(request.ctx),
-        "tags": [selectors.tag_out(t) for t in PolicyTag.objects.filter(is_active=True)],
+        "tags": [selectors.tag_out(t, request.ctx) for t in PolicyTag.objects.filter(is_active=True)],
         "industries": selectors.industry_choices(),
     }
 
@@ -76,7 +76,7 @@ def fact_catalogue(request):
 
 @router.get("/subscription", permission=AUTHENTICATED, response=SubscriptionOut, summary="我的政策订阅")
 def my_subscription(request):
-    return selectors.subscription_of(request.ctx.user)
+    return selectors.subscription_of(request.ctx.user, request.ctx)
 
 
 @router.put("/subscription", permission=AUTHENTICATED, response=SubscriptionOut, summary="保存政策订阅")
@@ -84,7 +84,7 @@ def save_subscription(request, payload: SubscriptionIn):
     services.save_subscription(
         request.ctx.user, tag_ids=payload.tag_ids, departments=payload.departments, levels=list(payload.levels)
     )
-    return selectors.subscription_of(request.ctx.user)
+    return selectors.subscription_of(request.ctx.user, request.ctx)
 
 
 @router.get(

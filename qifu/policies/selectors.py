@@ -114,8 +114,9 @@ def is_open(policy: Policy, today=None) -> bool:
     )
 
 
-def tag_out(tag: PolicyTag) -> dict[str, Any]:
-    return {"id": tag.pk, "name": tag.name, "kind": tag.kind, "category": tag.category}
+def tag_out(tag: PolicyTag, ctx=None) -> dict[str, Any]:
+    shown = fieldrules.wrap(tag, ctx)  # tags are rows of their own, with rules of their own
+    return {"id": tag.pk, "name": shown.name, "kind": shown.kind, "category": shown.category}
 
 
 def _label(policy: Policy, shown: Any, name: str) -> str:
@@ -157,7 +158,7 @@ def card(policy: Policy, terms: list[str] | None = None, ctx=None) -> dict[str, 
         "status": shown.status,
         "status_label": _label(policy, shown, "status"),
         "origin": shown.origin,
-        "tags": [tag_out(t) for t in policy.tags.all()],
+        "tags": [tag_out(t, ctx) for t in policy.tags.all()],
         "snippet": search.snippet(text, terms, length=140),
     }
 
@@ -254,11 +255,11 @@ def tags_with_counts() -> QuerySet[PolicyTag]:
     return PolicyTag.objects.annotate(policy_count=Count("policies")).order_by("kind", "sort", "id")
 
 
-def subscription_of(user) -> dict[str, Any]:
+def subscription_of(user, ctx=None) -> dict[str, Any]:
     sub = Subscription.objects.filter(user=user).prefetch_related("tags").first()
     if sub is None:
         return {"tags": [], "departments": [], "levels": []}
-    return {"tags": [tag_out(t) for t in sub.tags.all()], "departments": sub.departments, "levels": sub.levels}
+    return {"tags": [tag_out(t, ctx) for t in sub.tags.all()], "departments": sub.departments, "levels": sub.levels}
 
 
 def eligibility(policy: Policy, enterprise, ctx=None) -> dict[str, Any]:

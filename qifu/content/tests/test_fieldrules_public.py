@@ -76,3 +76,19 @@ def test_the_feed_obeys_rules_on_activity_items(cast, api, in_tenant):
         text = (data if path.endswith("feed") else data["feed"])[0]["text"]
         assert "科创信用贷" not in text and "申请了" in text
     assert "科创信用贷" in api(None).get("content/feed").json()[0]["text"]
+
+
+def test_slots_obey_rules_without_sharing_a_ruled_view_through_the_cache(cast, api, in_tenant):
+    from qifu.content import services
+
+    services.save_slot(None, {"placement": "announcement", "title": "甲区融资路演报名", "link_url": "/"})
+    set_field_rules(cast, "enterprise_owner", {"content.slot": {"title": "hidden"}})
+    assert api(None).get("content/slots").json()["announcement"][0]["title"] == "甲区融资路演报名"  # cached
+    for path in ("content/slots", "content/home"):
+        data = api(cast.enterprise_owner).get(path).json()
+        slots = data if path.endswith("slots") else data["slots"]
+        assert slots["announcement"][0]["title"] == ""
+    assert api(None).get("content/slots").json()["announcement"][0]["title"] == "甲区融资路演报名"
+    set_field_rules(cast, "tenant_admin", {"content.slot": {"title": "masked"}})
+    console = api(cast.tenant_admin).get("content/manage/slots").json()
+    assert console[0]["title"] != "甲区融资路演报名" and "*" in console[0]["title"]
