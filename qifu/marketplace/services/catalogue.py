@@ -80,6 +80,15 @@ def delete_category(category: Category) -> None:
 
 
 # -- products ---------------------------------------------------------------------
+def _disabled_category(category: Category, *, kept: int | None = None) -> Category | None:
+    """The disabled one of ``category`` and its top category (a disabled top hides the branch), if
+    any. ``kept`` is the category the product already has: it may stay there when that was disabled
+    later (older products stay editable), so it counts as usable."""
+    if category.pk == kept:
+        return None
+    return next((c for c in (category, category.parent) if c is not None and not c.is_active), None)
+
+
 def _clean_product(data: dict[str, Any], product: Product | None = None) -> dict[str, Any]:
     """Validate and normalise the editable fields of a product (a revision's data).
 
@@ -89,9 +98,8 @@ def _clean_product(data: dict[str, Any], product: Product | None = None) -> dict
     category = Category.objects.select_related("parent").filter(pk=data.get("category_id")).first()
     if category is None:
         raise ApiError("marketplace.category_missing", "请选择一个启用中的服务类别", status=422)
-    kept = product is not None and product.category_id == category.pk
-    disabled = next((c for c in (category, category.parent) if c is not None and not c.is_active), None)
-    if disabled is not None and not kept:
+    disabled = _disabled_category(category, kept=product.category_id if product is not None else None)
+    if disabled is not None:
         raise ApiError(
             "marketplace.category_missing",
             f"服务类别「{disabled.name}」已停用，请选择一个启用中的服务类别",
@@ -193,6 +201,28 @@ def approve_revision(revision: ProductRevision, *, reason: str = "") -> ProductR
     if revision.status not in sources:
         raise RuleViolation("marketplace.revision_state", f"该版本{revision.get_status_display()}，不能再审核")
     product = Product.objects.select_for_update().get(pk=revision.product_id)
+    # The revision was checked when it was submitted; its category may have been disabled (or, for an
+    # edit moving a listed product, deleted) while it waited. Going live takes the product into the
+    # category, so it is checked again: only a listed product keeping its live category may stay.
+    category_id = revision.data.get("category_id")
+    category = Category.objects.select_related("parent").filter(pk=category_id).first()
+    if category is None:
+        raise ApiError(
+            "marketplace.revision_category_missing",
+            "该版本所选的服务类别已被删除，不能通过审核；请驳回，由机构改选服务类别后重新提交",
+            status=422,
+            detail={"category_id": category_id},
+        )
+    disabled = _disabled_category(
+        category, kept=product.category_id if product.status == Product.Status.LISTED else None
+    )
+    if disabled is not None:
+        raise ApiError(
+            "marketplace.revision_category_inactive",
+            f"服务类别「{disabled.name}」已停用，该版本不能通过审核；请先启用该类别，或驳回并请机构改选启用中的类别",
+            status=422,
+            detail={"category_id": category.pk},
+        )
     before = audit.snapshot(product)
     _apply_data(product, revision.data)
     product.status = PRODUCT_TRANSITIONS["approve_first"][1]

@@ -334,3 +334,65 @@ def test_disabled_categories_take_no_new_entries_but_keep_their_own(cast, api, m
     assert renamed.status_code == 200, renamed.json()
     edited = inst.put(f"marketplace/institution/products/{pk}", _body(market, name="合同审查服务（升级版）"))
     assert edited.status_code == 200, edited.json()
+
+
+def test_approval_rechecks_the_category_the_revision_waited_in(cast, api, market):
+    """A category (or its top category) disabled while a revision waited refuses the approval (422
+    naming it); the revision stays in review and nothing is written. A listed product keeping its
+    live category is approved as before (its edits stay possible)."""
+    from qifu.core.audit_models import AuditEntry
+    from qifu.marketplace.models import Category
+
+    inst, staff = api(cast.institution_admin), api(cast.staff_a)
+    new = inst.post("marketplace/institution/products", _body(market, name="劳动合同专项审查")).json()
+    with tenancy.tenant_scope(cast.tenant):
+        ip = Category.objects.create(code="ip", name="知识产权")
+    moved = inst.put(f"marketplace/institution/products/{market.product.pk}", _body(market, category_id=ip.pk))
+    assert moved.status_code == 200, moved.content
+    queue = {i["product_id"]: i["id"] for i in staff.get("marketplace/reviews").json()["items"]}
+    with tenancy.tenant_scope(cast.tenant):
+        Category.objects.filter(pk__in=[market.legal.pk, ip.pk]).update(is_active=False)
+        audits = AuditEntry.objects.count()
+    first = staff.post(f"marketplace/reviews/{queue[new['id']]}", {"decision": "approve"})
+    assert first.status_code == 422, first.content
+    assert first.json()["code"] == "marketplace.revision_category_inactive"
+    assert "「法律服务」已停用" in first.json()["message"]  # the top category, disabled above the leaf
+    edit = staff.post(f"marketplace/reviews/{queue[market.product.pk]}", {"decision": "approve"})
+    assert edit.status_code == 422 and "「知识产权」已停用" in edit.json()["message"]
+    with tenancy.tenant_scope(cast.tenant):
+        assert AuditEntry.objects.count() == audits
+        assert set(ProductRevision.objects.filter(pk__in=queue.values()).values_list("status", flat=True)) == {
+            "pending"
+        }
+        assert Product.objects.get(pk=new["id"]).status == "pending"
+        live = Product.objects.get(pk=market.product.pk)
+        assert (live.status, live.category_id) == ("listed", market.contract.pk)
+    assert api(None).get(f"marketplace/products/{new['id']}").status_code == 404
+    # An edit keeping the listed product in its (now disabled) category is still approved.
+    kept = inst.put(f"marketplace/institution/products/{market.product.pk}", _body(market, name="合同审查（新版）"))
+    assert kept.status_code == 200, kept.content
+    revision = next(
+        i["id"] for i in staff.get("marketplace/reviews").json()["items"] if i["product_id"] == market.product.pk
+    )
+    assert staff.post(f"marketplace/reviews/{revision}", {"decision": "approve"}).status_code == 200
+    # Once the top category is enabled again, the new product can be approved.
+    with tenancy.tenant_scope(cast.tenant):
+        Category.objects.filter(pk=market.legal.pk).update(is_active=True)
+    assert staff.post(f"marketplace/reviews/{queue[new['id']]}", {"decision": "approve"}).status_code == 200
+
+
+def test_approval_of_a_revision_whose_category_was_deleted_is_refused(cast, api, market):
+    from qifu.marketplace.models import Category
+
+    inst, staff = api(cast.institution_admin), api(cast.staff_a)
+    with tenancy.tenant_scope(cast.tenant):
+        ip = Category.objects.create(code="ip", name="知识产权")
+    inst.put(f"marketplace/institution/products/{market.product.pk}", _body(market, category_id=ip.pk))
+    revision = next(
+        i["id"] for i in staff.get("marketplace/reviews").json()["items"] if i["product_id"] == market.product.pk
+    )
+    assert api(cast.tenant_admin).delete(f"marketplace/categories/{ip.pk}").status_code == 204
+    refused = staff.post(f"marketplace/reviews/{revision}", {"decision": "approve"})
+    assert refused.status_code == 422 and refused.json()["code"] == "marketplace.revision_category_missing"
+    with tenancy.tenant_scope(cast.tenant):
+        assert ProductRevision.objects.get(pk=revision).status == "pending"
