@@ -207,7 +207,7 @@ def cancel_signup(signup: Signup) -> Signup:
 
 
 # --------------------------------------------------------------------------- slots
-def _slot_fields(data: dict[str, Any]) -> dict[str, Any]:
+def _slot_fields(data: dict[str, Any], slot: Slot | None = None) -> dict[str, Any]:
     out = dict(data)
     out["title"] = (out.get("title") or "").strip()
     if not out["title"]:
@@ -224,8 +224,19 @@ def _slot_fields(data: dict[str, Any]) -> dict[str, Any]:
         raise RuleViolation("content.bad_window", "开始展示时间须早于结束展示时间")
     if out.get("image_id") and not Image.objects.filter(pk=out["image_id"]).exists():
         raise RuleViolation("content.unknown_image", "图片不存在，请重新上传")
-    if out.get("article_id") and not Article.objects.filter(pk=out["article_id"]).exists():
-        raise RuleViolation("content.unknown_article", "关联的内容不存在")
+    if out.get("article_id"):
+        article = Article.objects.filter(pk=out["article_id"]).first()
+        if article is None:
+            raise RuleViolation("content.unknown_article", "关联的内容不存在")
+        # The portal shows only published articles (selectors.live_slots drops the rest): a slot linking
+        # a draft or archived one would sit there empty. One that already linked it before it was
+        # archived keeps it, so the slot stays editable (it shows again once the article is republished).
+        kept = slot is not None and slot.article_id == article.pk
+        if article.status != Article.Status.PUBLISHED and not kept:
+            raise RuleViolation(
+                "content.article_unpublished",
+                f"内容「{article.title}」当前为“{article.get_status_display()}”，运营位只能关联已发布的内容，请先发布它",
+            )
     if out.get("product_id"):
         if out.get("placement") != Slot.Placement.HOT_PRODUCT:
             raise RuleViolation("content.product_only_hot", "只有热门产品位可以关联服务产品")
@@ -249,7 +260,7 @@ def live_product_ids(ids: list[int]) -> set[int]:
 
 @transaction.atomic
 def save_slot(slot: Slot | None, data: dict[str, Any]) -> Slot:
-    fields = _slot_fields(data)
+    fields = _slot_fields(data, slot)
     creating = slot is None
     before = {} if creating else audit.snapshot(slot)
     slot = slot or Slot()

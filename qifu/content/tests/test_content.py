@@ -305,3 +305,49 @@ def test_hot_product_slot_points_at_a_listed_marketplace_product(api, cast):
         catalogue.unlist_product(product, reason="暂停服务")
     cache.clear()  # the public list is cached for at most a minute
     assert api(None).get("content/slots").json()["hot_product"] == []
+
+
+def test_slots_link_only_published_articles_and_drop_one_archived_later(api, cast):
+    """Linking a draft or archived article is refused (422 naming it, nothing written); a slot that
+    linked an article before it was archived leaves the portal at once but stays editable."""
+    from qifu.content.models import Slot
+    from qifu.core.audit_models import AuditEntry
+
+    admin = api(cast.staff_a)
+    draft = admin.post("content/manage/articles", {"kind": "news", "title": "草稿快讯", "body": "<p>x</p>"}).json()
+    gone = admin.post("content/manage/articles", {"kind": "news", "title": "旧闻回顾", "body": "<p>x</p>"}).json()
+    live = admin.post("content/manage/articles", {"kind": "news", "title": "开园快讯", "body": "<p>x</p>"}).json()
+    for article in (gone, live):
+        assert admin.post(f"content/manage/articles/{article['id']}/publish").status_code == 200
+    assert admin.post(f"content/manage/articles/{gone['id']}/archive").status_code == 200
+    with tenancy.tenant_scope(cast.tenant):
+        before = (Slot.objects.count(), AuditEntry.objects.count())
+    for article, word in ((draft, "草稿快讯"), (gone, "旧闻回顾")):
+        refused = admin.post(
+            "content/manage/slots", {"placement": "feed", "title": "头条", "article_id": article["id"]}
+        )
+        assert refused.status_code == 422 and refused.json()["code"] == "content.article_unpublished"
+        assert f"「{word}」" in refused.json()["message"]
+    with tenancy.tenant_scope(cast.tenant):
+        assert (Slot.objects.count(), AuditEntry.objects.count()) == before
+
+    slot = admin.post("content/manage/slots", {"placement": "feed", "title": "头条", "article_id": live["id"]})
+    assert slot.status_code == 201, slot.content
+    other = admin.post("content/manage/slots", {"placement": "feed", "title": "次条", "link_url": "/policies"})
+    moved = admin.put(
+        f"content/manage/slots/{other.json()['id']}", {"placement": "feed", "title": "次条", "article_id": gone["id"]}
+    )
+    assert moved.status_code == 422 and "「旧闻回顾」" in moved.json()["message"]
+    feed = api(None).get("content/slots").json()["feed"]  # cached now
+    assert [(s["title"], s["link_url"]) for s in feed] == [("头条", f"/content/{live['id']}"), ("次条", "/policies")]
+    admin.post(f"content/manage/articles/{live['id']}/archive")
+    assert [s["title"] for s in api(None).get("content/slots").json()["feed"]] == ["次条"]
+    assert [s["title"] for s in api(None).get("content/home").json()["slots"]["feed"]] == ["次条"]
+    # the slot keeping its (now archived) article still saves, and shows again once it is republished
+    kept = admin.put(
+        f"content/manage/slots/{slot.json()['id']}",
+        {"placement": "feed", "title": "头条（改）", "article_id": live["id"]},
+    )
+    assert kept.status_code == 200, kept.content
+    admin.post(f"content/manage/articles/{live['id']}/publish")
+    assert [s["title"] for s in api(None).get("content/slots").json()["feed"]] == ["头条（改）", "次条"]
