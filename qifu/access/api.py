@@ -371,8 +371,7 @@ def revoke_assignment(request, assignment_id: int):
 )
 def attach_profile(request, user_id: int, payload: ProfileLinkIn):
     user = _user(request.ctx, user_id)
-    profile = _profile(request.ctx, payload.profile_id)
-    services.attach_profile(request.ctx, user, profile)
+    services.attach_profile(request.ctx, user, services.attachable_profile(request.ctx, payload.profile_id))
     return _user_out(user, request.ctx)
 
 

@@ -318,19 +318,41 @@ def _codes_using(profile: SecurityProfile) -> list[str]:
     return sorted(codes)
 
 
+def _known_organisations(ctx) -> Q:
+    """Organisations the actor may name: in their data scope for this operation, or their own."""
+    from qifu.orgs.models import Membership, Organisation
+
+    known = Q(pk__in=ctx.scoped(Organisation.objects.all()).values("pk"))
+    return known | Q(pk__in=Membership.objects.filter(user=ctx.user).values("organisation_id"))
+
+
+def attachable_profile(ctx, profile_id: int) -> SecurityProfile:
+    """The security profile ``profile_id`` names, for attaching to a user, if every organisation on it
+    is one the actor may name (``_known_organisations``). Any other id answers like an id naming
+    nothing (404): a manager who cannot list profiles must not learn, through the guard's refusal,
+    the names of organisations beyond their reach; the guard still refuses a visible profile that
+    reaches wider than they do, naming only organisations they see."""
+    profile = SecurityProfile.objects.filter(pk=profile_id).first()
+    if profile is not None and not ctx.is_platform_admin:
+        if profile.organisations.exclude(_known_organisations(ctx)).exists():
+            profile = None
+    if profile is None:
+        raise NotFound("所选安全配置文件不存在或不在您的管辖范围内", code="access.profile_missing")
+    return profile
+
+
 def profile_organisations(ctx, ids: list[int], profile: SecurityProfile | None = None) -> list:
     """The organisations ``ids`` names for a security profile, as far as the actor may name them:
     inside their data scope for this operation, their own organisations, or already on the profile
     (listed with it). Any other id answers exactly as an id naming nothing — 404 without a name —
     so the names of organisations outside one's reach cannot be read by trying ids (the escalation
     guard, which names what it refuses, then measures only organisations the actor already knows)."""
-    from qifu.orgs.models import Membership, Organisation
+    from qifu.orgs.models import Organisation
 
     wanted = list(dict.fromkeys(ids))
     found = Organisation.objects.filter(pk__in=wanted)
     if not ctx.is_platform_admin:
-        known = Q(pk__in=ctx.scoped(Organisation.objects.all()).values("pk"))
-        known |= Q(pk__in=Membership.objects.filter(user=ctx.user).values("organisation_id"))
+        known = _known_organisations(ctx)
         if profile is not None:
             known |= Q(pk__in=profile.organisations.values("pk"))
         found = found.filter(known)

@@ -231,3 +231,49 @@ def test_a_profile_cannot_name_an_organisation_the_manager_cannot_see(cast, api,
         f"access/profiles/{both.id}", {"name": "两镇（改名）", "organisation_ids": [cast.town_a.id, cast.town_b.id]}
     )
     assert kept.status_code == 200, kept.content
+
+
+def test_attaching_a_profile_the_user_manager_cannot_see_answers_as_nothing(cast, api, in_tenant):
+    """A user manager without access.role.view cannot list profiles: a profile naming an organisation
+    they may not see answers exactly as an unknown id (404, no name, nothing written, no log entry),
+    so trying ids reveals no organisation's name. A profile they can see but that reaches wider than
+    they do is still refused by the guard, which names only what they see."""
+    role = Role.objects.create(
+        code="user_keeper",
+        name="账号管理员",
+        permissions=["access.user.view", "access.user.manage"],
+        data_scope="org_and_below",
+    )
+    keeper = User.objects.create_user(
+        username="keeper", password=cast.password, name="账号管理员", phone="13900000031", tenant=cast.tenant
+    )
+    org_services.add_member(keeper, cast.town_a, is_default=True)
+    org_services.add_member(keeper, cast.root)  # their own organisation, outside their reach
+    assign_role(keeper, cast.town_a, role)
+    beyond = SecurityProfile.objects.create(name="B 镇片区")
+    beyond.organisations.set([cast.town_b])
+    mixed = SecurityProfile.objects.create(name="两镇")
+    mixed.organisations.set([cast.town_a, cast.town_b])
+    district = SecurityProfile.objects.create(name="全区")
+    district.organisations.set([cast.root])
+    mine = SecurityProfile.objects.create(name="A 街道片区")
+    mine.organisations.set([cast.town_a])
+    client = api(keeper)
+    url = f"access/users/{cast.staff_a.id}/profiles"
+    entries = AuditEntry.objects.count()
+    nothing = client.post(url, {"profile_id": 987654})
+    assert nothing.status_code == 404 and nothing.json()["code"] == "access.profile_missing"
+    for profile in (beyond, mixed):
+        unseen = client.post(url, {"profile_id": profile.id})
+        assert unseen.status_code == 404 and unseen.json() == nothing.json()
+        assert "B 镇" not in unseen.content.decode()
+    assert not cast.staff_a.security_profiles.exists()
+    assert AuditEntry.objects.count() == entries
+    # Visible (their own organisation) but wider than their reach: the guard refuses, naming it.
+    body = _refused(client.post(url, {"profile_id": district.id}), "甲区")
+    assert "B 镇" not in body["message"]
+    assert _denied("access.profile.attach", cast.staff_a.id)
+    # Within reach it is attached.
+    attached = client.post(url, {"profile_id": mine.id})
+    assert attached.status_code == 200, attached.content
+    assert [p["name"] for p in attached.json()["security_profiles"]] == ["A 街道片区"]
