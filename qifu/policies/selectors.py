@@ -84,6 +84,10 @@ def policies(filters, *, public: bool, ctx) -> tuple[QuerySet[Policy], list[str]
     if terms and filters.sort == "relevance":
         return qs, terms, filters.q
     qs = search.filter(POLICIES, qs, filters.q, ctx=ctx).order_by("-publish_date", "-id")
+    if public:
+        # Nor does anything check its order: with the publish date hidden or masked for a signed-in
+        # visitor, newest-first would give the dates away: the list falls back to newest entered first.
+        qs = fieldrules.restrict_ordering(ctx, qs)
     return qs, terms, None
 
 

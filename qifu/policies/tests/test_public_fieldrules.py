@@ -63,3 +63,37 @@ def test_the_eligibility_check_treats_a_withheld_fact_as_unknown(cast, api, in_t
     withheld = owner.get(f"policies/{policy.pk}/eligibility").json()
     assert withheld["status"] == "possibly" and withheld["failed"] == [] and withheld["enterprise"] == ""
     assert [m["fact"] for m in withheld["missing"]] == ["registered_capital"]
+
+
+def test_the_public_order_does_not_leak_a_withheld_publish_date(cast, api, in_tenant):
+    """Newest-first ranks by the publish date: with it hidden (or masked) for the role the list comes
+    in the model's order without it (newest entered first), so the order tells nothing about the dates."""
+    import datetime as dt
+
+    ids = []
+    for title, published in (("较早录入、较晚发布", dt.date(2026, 3, 1)), ("较晚录入、较早发布", dt.date(2025, 1, 1))):
+        policy = services.create_policy(
+            {
+                "title": title,
+                "level": "district",
+                "department": "区科学技术局",
+                "summary": "扶持。",
+                "publish_date": published,
+            }
+        )
+        services.submit_policy(policy, cast.staff_a)
+        services.approve_policy(policy, cast.tenant_admin)
+        ids.append(policy.pk)
+    by_date, by_entry = ids, ids[::-1]
+    owner = api(cast.enterprise_owner)
+
+    def order(client, **params):
+        return [p["id"] for p in client.get("policies", {"sort": "date", **params}).json()["items"]]
+
+    assert order(owner) == by_date
+    for rule in ("hidden", "masked"):
+        set_field_rules(cast, "enterprise_owner", {"policies.policy": {"publish_date": rule}})
+        assert order(owner) == by_entry
+        assert order(owner, q="发布") == by_entry  # words given, sorted by date: the same
+        for who in (None, cast.tenant_admin, cast.platform_admin):
+            assert order(api(who)) == by_date
