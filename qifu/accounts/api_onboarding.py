@@ -37,7 +37,7 @@ from qifu.accounts.schemas import (
     ReasonIn,
     StaffIn,
 )
-from qifu.core import fieldrules
+from qifu.core import fieldrules, search
 from qifu.core.errors import ApiError, NotFound
 from qifu.core.files import file_response
 from qifu.core.pagination import Page, PageQuery, paginate
@@ -51,6 +51,10 @@ def _person(user) -> str:
     return (user.name or user.username) if user is not None else ""
 
 
+# What the registry was asked about (certification.run_verification); its answer is derived from them.
+VERIFIED_FIELDS = ("credit_code", "company_name", "legal_rep_name")
+
+
 def certification_out(app: CertificationApplication, disputed: set[int] | None = None, *, ctx=None) -> dict:
     """``disputed``: the ids from ``certification.disputed_ids`` for a page; one lookup otherwise.
 
@@ -58,6 +62,7 @@ def certification_out(app: CertificationApplication, disputed: set[int] | None =
     model, so the router cannot rule it afterwards."""
     shown = fieldrules.wrap(app, ctx)
     town, licence, consent = shown.town, shown.licence, shown.consent
+    withheld = {name for name in VERIFIED_FIELDS if search.withheld(ctx, CertificationApplication, name)}
     return {
         "id": app.id,
         "status": shown.status,
@@ -69,9 +74,13 @@ def certification_out(app: CertificationApplication, disputed: set[int] | None =
         "legal_rep_id_number": app.legal_rep_id_masked if shown.legal_rep_id_number else "",
         "town": {"id": app.town_id, "name": town.name, "kind": town.kind},
         "enterprise_id": app.enterprise_id,
-        "is_dispute": app.id in disputed if disputed is not None else certification.is_dispute(app),
+        # Derived from the credit code (another enterprise certified under it): withheld with it.
+        "is_dispute": "credit_code" not in withheld
+        and (app.id in disputed if disputed is not None else certification.is_dispute(app)),
         "reason": shown.reason,
-        "verification": app.verification or {},
+        # The registry's answer for the code repeats the name and legal representative it holds, and
+        # its result says whether they match ours: withheld (empty) when any of the three is.
+        "verification": {} if withheld else app.verification or {},
         "licence_name": licence.original_name,
         "consent_version": consent.text_version,
         "consent_at": consent.accepted_at,

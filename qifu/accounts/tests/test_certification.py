@@ -401,3 +401,48 @@ def test_simultaneous_registry_approvals_do_not_hit_the_constraint(
         assert app.status == "pending_review" and app.is_dispute
         assert [e.to_status for e in app.events.order_by("id")] == ["submitted", "pending_review"]
         assert Enterprise.objects.filter(credit_code=CODE, certification="certified").count() == 1
+
+
+# --- field rules on derived values -----------------------------------------------------------------
+def test_the_dispute_flag_is_withheld_with_the_credit_code(cast, api, new_enterprise):
+    """``is_dispute`` says another enterprise is certified under this credit code: with the code
+    hidden or masked for the reviewer's role it reads false (unknown), in the queue and the detail."""
+    from qifu.core.testing.views import set_field_rules
+
+    app = submit(api(new_enterprise[1]), form(cast, credit_code=cast.enterprise_a.credit_code)).json()["application"]
+    staff = api(cast.staff_a)
+
+    def flags():
+        queue = {i["id"]: i for i in staff.get("auth/certifications").json()["items"]}
+        return queue[app["id"]]["is_dispute"], staff.get(f"auth/certifications/{app['id']}").json()["is_dispute"]
+
+    assert flags() == (True, True)
+    for rule in ("hidden", "masked"):
+        set_field_rules(cast, P.DISTRICT_STAFF, {"accounts.certificationapplication": {"credit_code": rule}})
+        assert flags() == (False, False)
+    set_field_rules(cast, P.DISTRICT_STAFF, {"accounts.certificationapplication": {"company_name": "hidden"}})
+    assert flags() == (True, True)
+
+
+def test_the_registry_answer_is_withheld_with_what_it_was_asked(cast, api, new_enterprise, registry):
+    """The registry's answer repeats the name and legal representative it holds and says whether ours
+    match: with the credit code, the company name or the legal representative withheld it is empty."""
+    from qifu.core.testing.views import set_field_rules
+
+    registry.answer = {"found": True, "name": "甲区别的公司", "legal_rep_name": "王五", "status": "存续"}
+    app = submit(api(new_enterprise[1]), form(cast)).json()["application"]
+    staff = api(cast.staff_a)
+
+    def verification():
+        detail = staff.get(f"auth/certifications/{app['id']}").json()["verification"]
+        listed = {i["id"]: i for i in staff.get("auth/certifications", {"status": "rejected"}).json()["items"]}
+        assert listed[app["id"]]["verification"] == detail
+        return detail
+
+    assert verification()["registry"]["legal_rep_name"] == "王五"
+    for field in ("credit_code", "company_name", "legal_rep_name"):
+        for rule in ("hidden", "masked"):
+            set_field_rules(cast, P.DISTRICT_STAFF, {"accounts.certificationapplication": {field: rule}})
+            assert verification() == {}, (field, rule)
+    set_field_rules(cast, P.DISTRICT_STAFF, {"accounts.certificationapplication": {"reason": "hidden"}})
+    assert verification()["result"] == "mismatch"

@@ -92,3 +92,34 @@ def test_slots_obey_rules_without_sharing_a_ruled_view_through_the_cache(cast, a
     set_field_rules(cast, "tenant_admin", {"content.slot": {"title": "masked"}})
     console = api(cast.tenant_admin).get("content/manage/slots").json()
     assert console[0]["title"] != "甲区融资路演报名" and "*" in console[0]["title"]
+
+
+def test_the_console_live_flag_is_withheld_with_the_window(cast, api, in_tenant):
+    """``is_live`` is computed from the display window: with either end hidden or masked it would tell
+    where the window lies, so it reads false (unknown) like the withheld times themselves."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from qifu.content import services
+
+    now = timezone.now()
+    services.save_slot(
+        None,
+        {
+            "placement": "announcement",
+            "title": "限时公告",
+            "link_url": "/",
+            "starts_at": now - dt.timedelta(days=1),
+            "ends_at": now + dt.timedelta(days=1),
+        },
+    )
+    admin = api(cast.tenant_admin)
+    assert admin.get("content/manage/slots").json()[0]["is_live"] is True
+    for rules in ({"ends_at": "hidden"}, {"starts_at": "masked"}):
+        set_field_rules(cast, "tenant_admin", {"content.slot": rules})
+        row = admin.get("content/manage/slots").json()[0]
+        assert row["is_live"] is False and row["is_active"] is True
+        assert row[next(iter(rules))] is None
+    set_field_rules(cast, "tenant_admin", {"content.slot": {"title": "hidden"}})
+    assert admin.get("content/manage/slots").json()[0]["is_live"] is True
