@@ -39,27 +39,34 @@ def push(query: dict, body: bytes, host: str = "alpha.test"):
     return _client(host).post(f"{URL}?{urlencode(query)}", body, content_type="text/xml")
 
 
+def _running_wechat_send(user, openid: str) -> Send:
+    """A running send of the ``review`` WeChat template to ``user`` (in the current tenant scope),
+    its delivery row materialised and not yet claimed."""
+    services.set_address(user, "wechat", openid)
+    template = Template.objects.filter(code="review", channel="wechat").first() or Template.objects.create(
+        code="review",
+        name="审核结果",
+        channel="wechat",
+        body="{result}",
+        variables=["result"],
+        provider_template_id="TPL-REVIEW",
+        provider_params={"thing1": "{result}"},
+    )
+    send = Send.objects.create(
+        title="审核结果",
+        channels=["wechat"],
+        templates={"wechat": template.pk},
+        variables={"result": "通过"},
+        status=Send.Status.RUNNING,
+    )
+    segments.materialise(send, [segments.Recipient(user.pk)])
+    return send
+
+
 def _wechat_send(tenant, user, openid: str) -> Delivery:
     """A template message to ``user`` sent through the adapter: the row is 'sent' with WeChat's msgid."""
     with tenancy.tenant_scope(tenant):
-        services.set_address(user, "wechat", openid)
-        template = Template.objects.filter(code="review", channel="wechat").first() or Template.objects.create(
-            code="review",
-            name="审核结果",
-            channel="wechat",
-            body="{result}",
-            variables=["result"],
-            provider_template_id="TPL-REVIEW",
-            provider_params={"thing1": "{result}"},
-        )
-        send = Send.objects.create(
-            title="审核结果",
-            channels=["wechat"],
-            templates={"wechat": template.pk},
-            variables={"result": "通过"},
-            status=Send.Status.RUNNING,
-        )
-        segments.materialise(send, [segments.Recipient(user.pk)])
+        send = _running_wechat_send(user, openid)
         engine.pump(send)
         row = Delivery.objects.get(send=send)
     assert row.state == Delivery.State.SENT and row.provider == "wechat_mp" and row.provider_id
@@ -230,24 +237,7 @@ def test_a_report_that_overtakes_our_record_is_applied_when_the_row_is_recorded(
     server, cast, django_capture_on_commit_callbacks
 ):
     with tenancy.tenant_scope(cast.tenant):
-        services.set_address(cast.staff_a, "wechat", "oStaffA")
-        template = Template.objects.create(
-            code="review",
-            name="审核结果",
-            channel="wechat",
-            body="{result}",
-            variables=["result"],
-            provider_template_id="TPL-REVIEW",
-            provider_params={"thing1": "{result}"},
-        )
-        send = Send.objects.create(
-            title="审核结果",
-            channels=["wechat"],
-            templates={"wechat": template.pk},
-            variables={"result": "通过"},
-            status=Send.Status.RUNNING,
-        )
-        segments.materialise(send, [segments.Recipient(cast.staff_a.pk)])
+        send = _running_wechat_send(cast.staff_a, "oStaffA")
         # the worker has claimed the row and WeChat accepted the message; the result is not recorded yet
         [row] = engine.claim(send, 10)
         result, duration = engine.call_channel(engine.channels.get("wechat"), engine.Renderer(send).outgoing(row))
