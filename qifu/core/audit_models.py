@@ -140,18 +140,24 @@ class AuditChainHead(models.Model):
         return self.last_hash or "(empty chain)"
 
 
-class AuditVerification(models.Model):
-    """How far one tenant's entries have been verified (``audit.check_tenant_chain``).
+class _VerifiedThrough(models.Model):
+    """A verification checkpoint: entries up to ``through_id`` were verified, and that entry's hash
+    was ``through_hash`` then (a later edit of the checkpoint entry itself is noticed)."""
 
-    A tenant's check resumes after ``through_id`` instead of walking everything again;
-    ``through_hash`` is the hash that entry had when it was verified, so a later edit of the
-    checkpoint entry itself is noticed on the next check."""
-
-    tenant = models.OneToOneField("core.Tenant", on_delete=models.CASCADE, related_name="+")
     through_id = models.BigIntegerField("已校验至ID")
     through_hash = models.CharField(max_length=64)
     checked = models.PositiveIntegerField("累计校验条数", default=0)
     at = models.DateTimeField("校验时间")
+
+    class Meta:
+        abstract = True
+
+
+class AuditVerification(_VerifiedThrough):
+    """How far one tenant's entries have been verified (``audit.check_tenant_chain``): a tenant's
+    check resumes after ``through_id`` instead of walking everything again."""
+
+    tenant = models.OneToOneField("core.Tenant", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         app_label = "core"
@@ -161,16 +167,9 @@ class AuditVerification(models.Model):
         return f"{self.tenant_id} ≤{self.through_id}"
 
 
-class AuditChainVerification(models.Model):
+class AuditChainVerification(_VerifiedThrough):
     """How far the whole chain has been verified (``audit.check_platform_chain``): one row, pk 1.
-
-    The platform-wide check resumes after ``through_id`` (whose hash must still be
-    ``through_hash``) instead of walking every entry again; ``full`` starts over."""
-
-    through_id = models.BigIntegerField("已校验至ID")
-    through_hash = models.CharField(max_length=64)
-    checked = models.PositiveIntegerField("累计校验条数", default=0)
-    at = models.DateTimeField("校验时间")
+    The platform-wide check resumes after ``through_id``; ``full`` starts over."""
 
     class Meta:
         app_label = "core"
