@@ -37,7 +37,7 @@ from qifu.accounts.schemas import (
     ReasonIn,
     StaffIn,
 )
-from qifu.core import fieldrules, search
+from qifu.core import fieldrules
 from qifu.core.errors import ApiError, NotFound
 from qifu.core.files import file_response
 from qifu.core.pagination import Page, PageQuery, paginate
@@ -62,7 +62,7 @@ def certification_out(app: CertificationApplication, disputed: set[int] | None =
     model, so the router cannot rule it afterwards."""
     shown = fieldrules.wrap(app, ctx)
     town, licence, consent = shown.town, shown.licence, shown.consent
-    withheld = {name for name in VERIFIED_FIELDS if search.withheld(ctx, CertificationApplication, name)}
+    withheld = {name for name in VERIFIED_FIELDS if fieldrules.withheld(ctx, CertificationApplication, name)}
     return {
         "id": app.id,
         "status": shown.status,

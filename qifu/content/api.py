@@ -26,7 +26,7 @@ from qifu.content.schemas import (
     SlotIn,
     SlotsOut,
 )
-from qifu.core import fieldrules, files, search
+from qifu.core import fieldrules, files
 from qifu.core.errors import RuleViolation
 from qifu.core.exports import xlsx_response
 from qifu.core.fields import mask
@@ -278,7 +278,7 @@ def _slot_admin(slot: Slot, ctx) -> dict:
         "is_active": slot.is_active,
         # Computed from the window: with either end hidden or masked it would tell where the window
         # lies, so it is withheld with them (false: unknown, the schema has no null for it).
-        "is_live": not any(search.withheld(ctx, Slot, name) for name in ("starts_at", "ends_at"))
+        "is_live": not any(fieldrules.withheld(ctx, Slot, name) for name in ("starts_at", "ends_at"))
         and slot.is_active
         and (slot.starts_at is None or slot.starts_at <= now)
         and (slot.ends_at is None or slot.ends_at > now),

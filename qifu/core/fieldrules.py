@@ -196,6 +196,33 @@ def rules_for(ctx, model: type[models.Model] | str) -> dict[str, str]:
     return effective
 
 
+def path_hops(model: type[models.Model], path: str) -> list[tuple[type[models.Model], str]]:
+    """(model, field name) for each step of an ORM path (``institution__name``), through forward
+    relations only; ``FieldDoesNotExist`` or ``ValueError`` when it is not such a path."""
+    hops = []
+    parts = path.split("__")
+    for i, part in enumerate(parts):
+        field = model._meta.get_field(part)
+        hops.append((model, field.name))
+        if i < len(parts) - 1:
+            if not (field.is_relation and (field.many_to_one or field.one_to_one) and field.concrete):
+                raise ValueError(f"{path!r}: {part!r} is not a forward relation")
+            model = field.related_model
+    return hops
+
+
+def withheld(ctx, model: type[models.Model] | str, path: str) -> bool:
+    """Whether the value at ``path`` of ``model`` is hidden or masked for the request: the field
+    itself or a relation on the way (``institution__name`` with ``institution`` hidden).
+
+    For values a handler derives from a field (a snippet of the body, a flag computed from a
+    window, the full-text match on an index field): they are withheld with their source."""
+    if ctx is None:
+        return False
+    model = apps.get_model(model) if isinstance(model, str) else model
+    return any(rules_for(ctx, hop_model).get(name) in (HIDDEN, MASKED) for hop_model, name in path_hops(model, path))
+
+
 def mask_value(value: Any) -> Any:
     if value in (None, ""):
         return value

@@ -38,7 +38,7 @@ matches. PostgreSQL keeps ``document @@ q`` for the GIN index and rechecks
 SQLite prefixes the quoted terms with an FTS5 column filter ``{title summary} : (…)`` and gives
 withheld columns bm25 weight 0. Without rules none of this is added (the fast path is unchanged).
 ``suggest`` answers nothing when its field is withheld; snippets must be cut from visible fields
-only (``withheld(ctx, model, field)``).
+only (``fieldrules.withheld(ctx, model, field)``).
 
 Storage is a side table ``search_<name>`` keyed by the object's id and carrying the
 tenant id, so an index never leaks rows of another tenant: ``filter`` always restricts
@@ -182,20 +182,6 @@ class SearchIndex:
 REGISTRY: dict[str, SearchIndex] = {}
 
 
-def _hops(model, path: str) -> list[tuple[Any, str]]:
-    """(model, field name) for each step of an ORM path; ``FieldDoesNotExist``/``ValueError`` if it is not one."""
-    hops = []
-    parts = path.split("__")
-    for i, part in enumerate(parts):
-        field = model._meta.get_field(part)
-        hops.append((model, field.name))
-        if i < len(parts) - 1:
-            if not (field.is_relation and (field.many_to_one or field.one_to_one) and field.concrete):
-                raise ValueError(f"{path!r}: {part!r} is not a forward relation")
-            model = field.related_model
-    return hops
-
-
 def register(index: SearchIndex) -> SearchIndex:
     if not re.fullmatch(r"[a-z][a-z0-9_]{1,40}", index.name):
         raise ValueError(f"bad search index name {index.name!r}")
@@ -217,7 +203,7 @@ def register(index: SearchIndex) -> SearchIndex:
             raise ValueError(f"{index.name}.{name}: sources must be a non-empty tuple of model field paths")
         for path in paths:
             try:
-                _hops(model, path)
+                fieldrules.path_hops(model, path)
             except (FieldDoesNotExist, ValueError) as exc:
                 raise ValueError(f"{index.name}.{name}: source {path!r} is not a field path of {index.model}") from exc
     REGISTRY[index.name] = index
@@ -225,25 +211,11 @@ def register(index: SearchIndex) -> SearchIndex:
 
 
 # --------------------------------------------------------------------------- field rules
-def withheld(ctx, model, path: str) -> bool:
-    """Whether the value at ``path`` of ``model`` is hidden or masked for the request: the field
-    itself or a relation on the way (``institution__name`` with ``institution`` hidden). The
-    least strict of the relevant roles decides; platform admins and anonymous users have no rules
-    (``fieldrules.rules_for``)."""
-    if ctx is None:
-        return False
-    model = apps.get_model(model) if isinstance(model, str) else model
-    return any(
-        fieldrules.rules_for(ctx, hop_model).get(name) in (fieldrules.HIDDEN, fieldrules.MASKED)
-        for hop_model, name in _hops(model, path)
-    )
-
-
 def restricted_fields(index: SearchIndex, ctx) -> frozenset[str]:
     """The index fields derived from a model field the request may not see (hidden or masked)."""
     if ctx is None or not index.sources:
         return frozenset()
-    return frozenset(name for name, paths in index.sources.items() if any(withheld(ctx, index.model, p) for p in paths))
+    return frozenset(name for name, paths in index.sources.items() if any(fieldrules.withheld(ctx, index.model, p) for p in paths))
 
 
 def _allowed(index: SearchIndex, ctx) -> list[str] | None:
@@ -565,7 +537,7 @@ def suggest(queryset: QuerySet, q: str | None, *, ctx, field: str = "title", lim
     Nothing when ``field`` is hidden or masked for ``ctx``: the values are returned as they are
     stored, and which rows contain ``q`` would tell about the withheld field."""
     q = (q or "").strip()[:MAX_QUERY_LENGTH]
-    if not q or withheld(ctx, queryset.model, field):
+    if not q or fieldrules.withheld(ctx, queryset.model, field):
         return []
     values = queryset.filter(**{f"{field}__icontains": q}).values_list(field, flat=True).distinct()[: limit * 4]
     return sorted(set(values), key=lambda v: (not v.startswith(q), len(v), v))[:limit]

@@ -136,7 +136,7 @@ def card(policy: Policy, terms: list[str] | None = None, ctx=None) -> dict[str, 
     shown = fieldrules.wrap(policy, ctx)  # hidden fields read empty, masked ones masked
 
     def visible(name: str) -> bool:
-        return not search.withheld(ctx, Policy, name)
+        return not fieldrules.withheld(ctx, Policy, name)
 
     summary = policy.summary if visible("summary") else ""
     text = summary or (richtext.to_text(policy.body) if visible("body") else "")
@@ -219,7 +219,7 @@ def admin_detail(policy: Policy, ctx) -> dict[str, Any]:
         return (getattr(u, "name", "") or u.username) if u else ""
 
     def person(field: str, deleted: bool) -> str:
-        if search.withheld(ctx, Policy, field):
+        if fieldrules.withheld(ctx, Policy, field):
             return ""  # not even "deleted account": that would tell something of a hidden value
         return name(getattr(policy, field)) or ("（账号已删除）" if deleted else "")
 
@@ -233,7 +233,7 @@ def admin_detail(policy: Policy, ctx) -> dict[str, Any]:
             "withdrawn_reason": shown.withdrawn_reason,
             "collected_from": (
                 fieldrules.wrap(policy.collected_from, ctx).name
-                if policy.collected_from_id and not search.withheld(ctx, Policy, "collected_from")
+                if policy.collected_from_id and not fieldrules.withheld(ctx, Policy, "collected_from")
                 else ""
             ),
             "can_review": policy.status == S.IN_REVIEW and submitter != user.pk,
@@ -245,7 +245,7 @@ def admin_detail(policy: Policy, ctx) -> dict[str, Any]:
 def departments(ctx=None) -> list[str]:
     """The departments of published policies, for the filter menu; none when the department is
     hidden or masked for the visitor (the menu would list the withheld values)."""
-    if search.withheld(ctx, Policy, "department"):
+    if fieldrules.withheld(ctx, Policy, "department"):
         return []
     return list(
         Policy.objects.filter(status=S.PUBLISHED)
