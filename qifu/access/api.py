@@ -9,6 +9,7 @@ from ninja import Query, Status
 from qifu.access import (
     audit_api,  # noqa: F401  (registers the audit operations on the router)
     catalogue,
+    configuration,
     services,
 )
 from qifu.access.models import Dictionary, Parameter, Role, RoleAssignment, SecurityProfile, UserSecurityProfile
@@ -425,7 +426,7 @@ def dictionary_items(request, code: str):
     summary="新建字典",
 )
 def create_dictionary(request, payload: DictionaryIn):
-    d = services.save_dictionary(
+    d = configuration.save_dictionary(
         None,
         code=payload.code,
         name=payload.name,
@@ -444,7 +445,7 @@ def create_dictionary(request, payload: DictionaryIn):
 )
 def update_dictionary(request, dictionary_id: int, payload: DictionaryIn):
     d = request.ctx.get_or_404(Dictionary.objects.all(), pk=dictionary_id)
-    services.save_dictionary(
+    configuration.save_dictionary(
         d,
         code=payload.code,
         name=payload.name,
@@ -462,7 +463,7 @@ def update_dictionary(request, dictionary_id: int, payload: DictionaryIn):
     summary="删除字典",
 )
 def delete_dictionary(request, dictionary_id: int):
-    services.delete_dictionary(request.ctx.get_or_404(Dictionary.objects.all(), pk=dictionary_id))
+    configuration.delete_dictionary(request.ctx.get_or_404(Dictionary.objects.all(), pk=dictionary_id))
     return Status(204, None)
 
 
@@ -481,7 +482,7 @@ def list_parameters(request):
     summary="新建系统参数",
 )
 def create_parameter(request, payload: ParameterIn):
-    return Status(201, services.save_parameter(None, **payload.model_dump()))
+    return Status(201, configuration.save_parameter(None, **payload.model_dump()))
 
 
 @router.put(
@@ -493,7 +494,7 @@ def create_parameter(request, payload: ParameterIn):
 )
 def update_parameter(request, parameter_id: int, payload: ParameterIn):
     parameter = request.ctx.get_or_404(Parameter.objects.all(), pk=parameter_id)
-    return services.save_parameter(parameter, **payload.model_dump())
+    return configuration.save_parameter(parameter, **payload.model_dump())
 
 
 @router.delete(
@@ -504,7 +505,7 @@ def update_parameter(request, parameter_id: int, payload: ParameterIn):
     summary="删除系统参数",
 )
 def delete_parameter(request, parameter_id: int):
-    services.delete_parameter(request.ctx.get_or_404(Parameter.objects.all(), pk=parameter_id))
+    configuration.delete_parameter(request.ctx.get_or_404(Parameter.objects.all(), pk=parameter_id))
     return Status(204, None)
 
 

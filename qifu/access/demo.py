@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qifu.access import services
+from qifu.access import configuration
 from qifu.access.models import Dictionary, Parameter, Role, SecurityProfile
 from qifu.core import context
 
@@ -39,13 +39,13 @@ PARAMETERS = [
 def seed(ctx) -> None:
     for code, (name, items) in DICTIONARIES.items():
         if not Dictionary.objects.filter(code=code).exists():
-            d = services.save_dictionary(
+            d = configuration.save_dictionary(
                 None, code=code, name=name, items=[{"value": v, "label": label} for v, label in items]
             )
             Dictionary.objects.filter(pk=d.pk).update(is_builtin=True)
     for key, name, kind, value, description in PARAMETERS:
         if not Parameter.objects.filter(key=key).exists():
-            p = services.save_parameter(None, key=key, name=name, kind=kind, value=value, description=description)
+            p = configuration.save_parameter(None, key=key, name=name, kind=kind, value=value, description=description)
             Parameter.objects.filter(pk=p.pk).update(is_builtin=True)
 
     towns = ctx.shared.get("towns") or []

@@ -53,8 +53,8 @@ def dictionary_labels(code: str) -> dict[str, str]:
 
 def parameter(key: str, default: Any = None) -> Any:
     """The typed value of parameter ``key``, or ``default`` when it is not configured."""
+    from qifu.access.configuration import parse_parameter
     from qifu.access.models import Parameter
-    from qifu.access.services import parse_parameter
 
     cache_key = _key(f"param:{key}")
     value = cache.get(cache_key, _MISSING)

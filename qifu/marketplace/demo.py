@@ -9,8 +9,8 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from qifu.access import configuration as access_configuration
 from qifu.access import selectors as access_selectors
-from qifu.access import services as access_services
 from qifu.accounts.models import User
 from qifu.core import requestinfo
 from qifu.marketplace.models import Application, Category, Product
@@ -264,7 +264,7 @@ def seed(ctx) -> None:
         return  # already seeded: the demo is created once
     rng = ctx.rng
     if access_selectors.parameter(applications.REMINDER_PARAMETER) is None:
-        access_services.save_parameter(
+        access_configuration.save_parameter(
             None,
             key=applications.REMINDER_PARAMETER,
             name="服务申请受理催办（截止前小时数）",

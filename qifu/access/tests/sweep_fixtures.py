@@ -5,7 +5,7 @@ request's permission, which a fixture does not have, and is not what the sweep t
 
 from __future__ import annotations
 
-from qifu.access import services
+from qifu.access import configuration
 from qifu.access.models import Role, RoleAssignment, SecurityProfile, UserSecurityProfile
 from qifu.core import context
 from qifu.core.testing.sweep_world import fixture
@@ -37,7 +37,7 @@ def user_security_profile(world):
 
 @fixture("access.dictionary")
 def dictionary(world):
-    return services.save_dictionary(
+    return configuration.save_dictionary(
         None,
         code=f"sweep_{world.name}",
         name="巡检字典",
@@ -47,4 +47,4 @@ def dictionary(world):
 
 @fixture("access.parameter")
 def parameter(world):
-    return services.save_parameter(None, key="sweep.limit", name="巡检参数", kind="integer", value="3")
+    return configuration.save_parameter(None, key="sweep.limit", name="巡检参数", kind="integer", value="3")

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.client import MULTIPART_CONTENT
 
-from qifu.access import services as access_services
+from qifu.access import configuration as access_configuration
 from qifu.access.services import assign_role
 from qifu.accounts.models import User
 from qifu.core import permissions as P
@@ -109,7 +109,7 @@ def test_a_late_job_sends_only_the_nearest_reminder(cast, api, market):
 
 def test_reminder_hours_are_a_tenant_parameter(cast, api, market):
     with tenancy.tenant_scope(cast.tenant):
-        access_services.save_parameter(
+        access_configuration.save_parameter(
             None, key=applications.REMINDER_PARAMETER, name="受理催办", kind="json", value="[48, 12, 1]"
         )
     pk = apply(api(cast.enterprise_owner), market.product)["id"]
@@ -121,7 +121,7 @@ def test_reminder_hours_are_a_tenant_parameter(cast, api, market):
 @pytest.mark.parametrize("value", ['"每天"', "[0, -3]", "[]", '["x", 9999]'])
 def test_unusable_reminder_hours_fall_back_to_the_default(cast, api, market, value):
     with tenancy.tenant_scope(cast.tenant):
-        access_services.save_parameter(
+        access_configuration.save_parameter(
             None, key=applications.REMINDER_PARAMETER, name="受理催办", kind="json", value=value
         )
         assert applications.reminder_hours() == applications.DEFAULT_REMINDER_HOURS
