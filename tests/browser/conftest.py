@@ -7,6 +7,7 @@ or Playwright is missing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -55,4 +56,11 @@ def page(browser):
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     yield page
+    # A test may end while the page still has requests in flight (a landing page loading its data):
+    # the live server would go on writing (the session's last-seen time) while the test database is
+    # flushed — "database table is locked" on SQLite. Let them finish before the teardown.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # a page that never settles (polling) is closed all the same
+        page.wait_for_load_state("networkidle", timeout=5_000)
     context.close()
